@@ -1,0 +1,76 @@
+-- Which LSOA21s make up each local authority code a publisher may use: LAD22 districts (before the 2023
+-- Cumbria, North Yorkshire and Somerset reorganisations), LAD24, UTLA23 counties and unitaries, and codes
+-- re-issued without a material boundary change (seed la_code_successions). A code present in both LAD22 and
+-- LAD24 takes its 2024 LSOAs only: boundaries were adjusted in between (e.g. Cherwell / West Northamptonshire),
+-- and one LSOA must never belong to two districts at once.
+
+with
+
+exact_fit as (
+    select * from {{ ref('stg_ons_geography__lsoa11_lsoa21_lookups') }}
+),
+
+lad24_lookup as (
+    select * from {{ ref('stg_ons_geography__lsoa21_lad24_lookups') }}
+),
+
+utla_lookup as (
+    select * from {{ ref('stg_ons_geography__lad23_utla23_lookups') }}
+),
+
+successions as (
+    select * from {{ ref('la_code_successions') }}
+),
+
+lad22 as (
+    select distinct
+        lad22_code as la_code,
+        lsoa21_code
+    from exact_fit
+    where lsoa21_code like 'E01%'
+),
+
+lad24 as (
+    select
+        lad24_code as la_code,
+        lsoa21_code
+    from lad24_lookup
+    where lsoa21_code like 'E01%'
+),
+
+utla23 as (
+    select
+        utla_lookup.utla23_code as la_code,
+        lad24.lsoa21_code
+    from lad24
+    inner join utla_lookup on lad24.la_code = utla_lookup.lad23_code
+),
+
+abolished_lad22 as (
+    select * from lad22
+    where la_code not in (select la_code from lad24)
+),
+
+known_codes as (
+    select * from abolished_lad22
+    union
+    select * from lad24
+    union
+    select * from utla23
+),
+
+successor_codes as (
+    select
+        successions.new_code as la_code,
+        known_codes.lsoa21_code
+    from successions
+    inner join known_codes on successions.old_code = known_codes.la_code
+),
+
+final as (
+    select * from known_codes
+    union
+    select * from successor_codes
+)
+
+select * from final

@@ -1,0 +1,39 @@
+-- Population bases per LSOA21: Census 2021 usual residents, and the mid-2020 estimates (all ages and 16-64)
+-- moved from LSOA11 by the exact-fit shares.
+
+with
+
+residents as (
+    select * from {{ ref('stg_ons_population__census2021_lsoa21_residents') }}
+),
+
+sape2020 as (
+    select * from {{ ref('stg_ons_population__sape2020_lsoa11_populations') }}
+),
+
+lsoa11_to_lsoa21 as (
+    select * from {{ ref('int_lsoa11_lsoa21_weights_derived') }}
+),
+
+sape2020_on_lsoa21 as (
+    select
+        lsoa11_to_lsoa21.lsoa21_code,
+        sum(sape2020.population_all_ages * lsoa11_to_lsoa21.lsoa11_share) as population_2020,
+        sum(sape2020.population_aged_16_64 * lsoa11_to_lsoa21.lsoa11_share) as population_aged_16_64_2020
+    from lsoa11_to_lsoa21
+    inner join sape2020 on lsoa11_to_lsoa21.lsoa11_code = sape2020.lsoa11_code
+    group by all
+),
+
+final as (
+    select
+        residents.lsoa21_code,
+        residents.usual_residents as usual_residents_2021,
+        sape2020_on_lsoa21.population_2020,
+        sape2020_on_lsoa21.population_aged_16_64_2020
+    from residents
+    left join sape2020_on_lsoa21 on residents.lsoa21_code = sape2020_on_lsoa21.lsoa21_code
+    where residents.lsoa21_code like 'E01%'
+)
+
+select * from final

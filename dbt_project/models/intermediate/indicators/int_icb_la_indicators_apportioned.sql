@@ -1,0 +1,126 @@
+-- ICB figures from local-authority figures. Each LA contributes the part of it inside the ICB (its LSOA
+-- population there) times its rate: for rates that rebuilds an estimated numerator and denominator, which are
+-- summed and then divided. Life expectancies cannot be rebuilt that way, so they are labelled as a
+-- population-weighted mean of LA values. Survey standard errors combine as sqrt(sum(w^2 * se^2)), assuming LAs
+-- are independent; LAs with no figure are left out and reported through coverage, never counted as zero.
+
+with
+
+la_values as (
+    select * from {{ ref('int_la_indicator_values_unioned') }}
+),
+
+weights as (
+    select * from {{ ref('int_la_icb_weights_derived') }}
+),
+
+icb_memberships as (
+    select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
+),
+
+populations as (
+    select * from {{ ref('int_lsoa21_populations_joined') }}
+),
+
+icb_totals as (
+    select
+        icb_memberships.icb_code,
+        icb_memberships.icb_vintage,
+        sum(populations.usual_residents_2021) as usual_residents_2021,
+        sum(populations.population_aged_16_64_2020) as population_aged_16_64_2020
+    from icb_memberships
+    inner join populations on icb_memberships.lsoa21_code = populations.lsoa21_code
+    group by all
+),
+
+joined as (
+    select
+        la_values.*,
+        weights.icb_code,
+        weights.icb_vintage,
+        weights.is_split_la,
+        case la_values.weight_basis
+            when 'population_aged_16_64_2020' then weights.population_aged_16_64_2020
+            else weights.usual_residents_2021
+        end as base_population,
+        (la_values.upper_ci_95 - la_values.lower_ci_95) / (2 * 1.959963984540054) as standard_error
+    from la_values
+    inner join weights on la_values.la_code = weights.la_code
+),
+
+weighted as (
+    select
+        *,
+        base_population * weight_multiplier as weight,
+        value is not null and weight_multiplier is not null as is_covered
+    from joined
+),
+
+aggregated as (
+    select
+        icb_code,
+        icb_vintage,
+        indicator_id,
+        source_id,
+        period,
+        min(period_start) as period_start,
+        any_value(weight_basis) as weight_basis,
+        any_value(aggregation) as aggregation,
+        sum(weight) filter (where is_covered) as covered_weight,
+        sum(base_population) filter (where is_covered) as covered_base_population,
+        sum(weight * value) filter (where is_covered) as weighted_sum,
+        sum(weight * weight * standard_error * standard_error) filter (where is_covered) as weighted_variance,
+        count(*) filter (where is_covered and standard_error is null) as covered_without_ci,
+        bool_or(is_split_la) filter (where is_covered) as uses_split_la,
+        bool_or(value_status = 'low_reliability') filter (where is_covered) as uses_low_reliability
+    from weighted
+    group by icb_code, icb_vintage, indicator_id, source_id, period
+),
+
+estimated as (
+    select
+        aggregated.*,
+        weighted_sum / nullif(covered_weight, 0) as estimate,
+        sqrt(weighted_variance) / nullif(covered_weight, 0) as estimate_standard_error,
+        covered_base_population / case weight_basis
+            when 'population_aged_16_64_2020' then icb_totals.population_aged_16_64_2020
+            else icb_totals.usual_residents_2021
+        end as coverage
+    from aggregated
+    inner join icb_totals
+        on aggregated.icb_code = icb_totals.icb_code
+        and aggregated.icb_vintage = icb_totals.icb_vintage
+),
+
+final as (
+    select
+        icb_code,
+        icb_vintage,
+        indicator_id,
+        period,
+        period_start,
+        estimate as value,
+        case when covered_without_ci = 0 then estimate - 1.959963984540054 * estimate_standard_error end
+            as lower_ci,
+        case when covered_without_ci = 0 then estimate + 1.959963984540054 * estimate_standard_error end
+            as upper_ci,
+        -- for rates in percent the numerator is an estimated count of people; a mean of LA values has none
+        case when aggregation = 'ratio_of_sums' then weighted_sum / 100.0 end as numerator,
+        covered_weight as denominator,
+        case
+            when estimate is null then 'suppressed'
+            when coverage < 0.9999 then 'partial'
+            when uses_low_reliability then 'low_reliability'
+            else 'ok'
+        end as value_status,
+        case
+            when aggregation = 'weighted_mean' then 'la_population_weighted_mean'
+            when uses_split_la then 'la_apportioned'
+            else 'la_aggregated'
+        end as method,
+        source_id,
+        coalesce(coverage, 0) as coverage
+    from estimated
+)
+
+select * from final

@@ -1,0 +1,50 @@
+with
+
+lsoa_figures as (
+    select * from {{ ref('int_icb_lsoa_indicators_aggregated') }}
+),
+
+la_figures as (
+    select * from {{ ref('int_icb_la_indicators_apportioned') }}
+),
+
+icbs as (
+    select * from {{ ref('icbs') }}
+),
+
+registry as (
+    select * from {{ ref('indicators') }}
+),
+
+figures as (
+    select * from lsoa_figures
+    union all by name
+    select * from la_figures
+),
+
+final as (
+    select
+        figures.icb_code,
+        icbs.icb_name,
+        figures.icb_vintage,
+        figures.indicator_id,
+        figures.period,
+        figures.period_start,
+        figures.value,
+        figures.lower_ci,
+        figures.upper_ci,
+        figures.numerator,
+        figures.denominator,
+        registry.unit,
+        figures.value_status,
+        figures.method,
+        figures.source_id,
+        figures.coverage
+    from figures
+    inner join icbs
+        on figures.icb_code = icbs.icb_code
+        and figures.icb_vintage = icbs.icb_vintage
+    inner join registry on figures.indicator_id = registry.id
+)
+
+select * from final

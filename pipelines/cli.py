@@ -1,0 +1,134 @@
+"""`ics-baseline`: run the whole build in process, from the command line.
+
+    ics-baseline build --snapshot ../shared/snapshot --warehouse warehouse
+
+Exit status 0 means a new release was published; 1 means something (a fetch, a parse, a dbt model or test, or a
+data-quality check) blocked publication, and the previous release is untouched; 2 means bad usage or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
+
+
+def _configure_environment(args: argparse.Namespace) -> None:
+    # Settings are read from the environment in one place (pipelines.settings); the CLI only sets it.
+    if getattr(args, "warehouse", None):
+        os.environ["ICS_BASELINE_WAREHOUSE_DIR"] = str(Path(args.warehouse).resolve())
+    if getattr(args, "snapshot", None):
+        os.environ["ICS_BASELINE_SNAPSHOT_DIR"] = str(Path(args.snapshot).resolve())
+    if getattr(args, "sources", None):
+        os.environ["ICS_BASELINE_SOURCES_FILE"] = str(Path(args.sources).resolve())
+    if getattr(args, "live", False):
+        os.environ["ICS_BASELINE_FETCH_MODE"] = "live"
+
+
+def run_build() -> tuple[bool, list[str]]:
+    """Materialise every asset in process. Returns (published, problems)."""
+    import dagster as dg
+
+    from pipelines.assembly import build_definitions
+    from pipelines.defs.schedules import BUILD_JOB_NAME
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    return result.success, describe_problems(result)
+
+
+def describe_problems(result) -> list[str]:
+    """Readable lines for every failed step and failed check in an execute_in_process result."""
+    problems: list[str] = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            cause = error.cause if error else None
+            while cause is not None:
+                message += f"\n    caused by: {cause.message.strip()}"
+                cause = cause.cause
+            problems.append(f"step {event.step_key} failed: {message}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                level = "blocking" if evaluation.severity.value == "ERROR" else "warning"
+                problems.append(
+                    f"check {evaluation.asset_key.to_user_string()} / {evaluation.check_name} failed ({level}): "
+                    f"{evaluation.description or ''}"
+                )
+    skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+    if skipped:
+        problems.append(f"not run because an upstream step or blocking check failed: {', '.join(skipped)}")
+    return problems
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pipelines.release import latest_release
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    if settings.fetch_mode == "snapshot" and not settings.snapshot_dir.is_dir():
+        print(f"snapshot directory not found: {settings.snapshot_dir}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"building from {settings.fetch_mode} ({settings.snapshot_dir if settings.fetch_mode == 'snapshot' else 'publishers'})")
+    print(f"warehouse: {settings.warehouse_dir}")
+    published, problems = run_build()
+    latest = latest_release(settings.releases_dir)
+    if published:
+        print(f"published release {latest.name if latest else '?'}: {latest}")
+        for line in problems:  # warnings only, on success
+            print(f"  note: {line}")
+        return EXIT_OK
+    print("publication blocked:", file=sys.stderr)
+    for line in problems:
+        print(f"  - {line}", file=sys.stderr)
+    if latest:
+        print(f"the previous release is unchanged: {latest}", file=sys.stderr)
+    return EXIT_BLOCKED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ics-baseline",
+        description="Build and publish the social and economic baseline of every NHS integrated care system.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="fetch, transform, check and publish a release (all in process)")
+    build.add_argument("--snapshot", help="snapshot mirror of publisher files (default ../shared/snapshot)")
+    build.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
+    build.add_argument("--sources", help="registry of inputs (default ./sources.yaml)")
+    build.add_argument("--live", action="store_true", help="download from publishers instead of the snapshot")
+    build.set_defaults(func=cmd_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    _configure_environment(args)
+    try:
+        return args.func(args)
+    except Exception as exc:  # configuration errors (bad sources.yaml, bad suite file) are usage errors
+        from pipelines.defs.quality.gx_adapter import SuiteFileError
+        from pipelines.registry import RegistryError
+
+        if isinstance(exc, (RegistryError, SuiteFileError, ValueError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

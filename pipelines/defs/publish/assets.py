@@ -1,0 +1,80 @@
+"""The publish step: downstream of every blocking check, it turns the checked build into a release."""
+
+
+from typing import Any
+
+import dagster as dg
+
+from pipelines.release import PUBLISHED_TABLES, publish_release
+from pipelines.settings import Settings
+
+PUBLISHED_MART_KEYS = [
+    dg.AssetKey(["marts", "icb_indicators"]),
+    dg.AssetKey(["marts", "indicators"]),
+    dg.AssetKey(["marts", "icbs"]),
+    dg.AssetKey(["intermediate", "int_lsoa21_icb_memberships_unioned"]),
+]
+
+
+def run_check_evaluations(context: dg.AssetExecutionContext) -> list[dict[str, Any]]:
+    records = context.instance.all_logs(context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluations = []
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data
+        evaluations.append(
+            {
+                "asset": evaluation.asset_key.to_user_string(),
+                "check": evaluation.check_name,
+                "passed": bool(evaluation.passed),
+                "severity": evaluation.severity.value,
+                "description": evaluation.description or "",
+            }
+        )
+    return sorted(evaluations, key=lambda e: (e["asset"], e["check"]))
+
+
+def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKey]) -> dg.Definitions:
+    @dg.asset(
+        key=["publish", "release"],
+        group_name="publish",
+        deps=PUBLISHED_MART_KEYS,
+        kinds={"duckdb", "parquet", "csv"},
+        description=(
+            "Write-audit-publish: copies the checked marts into warehouse/releases/<release_id>/ (DuckDB, CSV,"
+            " Parquet, manifest.json) and moves releases/latest to it. Publishes only when every check of this"
+            f" run passed. Tables: {', '.join(PUBLISHED_TABLES)}."
+        ),
+    )
+    def release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        # Blocking checks already stop this step inside a full run; checking again here means that
+        # materialising `publish/release` on its own can never publish data nobody checked.
+        evaluations = run_check_evaluations(context)
+        blocking = [e for e in evaluations if not e["passed"] and e["severity"] == "ERROR"]
+        if blocking:
+            lines = "\n".join(f"  {e['asset']} / {e['check']}: {e['description']}" for e in blocking)
+            raise dg.Failure(f"publication blocked by failed checks:\n{lines}")
+        evaluated = {(e["asset"], e["check"]) for e in evaluations}
+        missing = [
+            f"{k.asset_key.to_user_string()} / {k.name}"
+            for k in required_checks
+            if (k.asset_key.to_user_string(), k.name) not in evaluated
+        ]
+        if missing:
+            raise dg.Failure(
+                "publication needs every data-quality check evaluated in the same run; not evaluated: "
+                + ", ".join(missing)
+            )
+        published = publish_release(
+            settings.build_database, settings.releases_dir, checks=evaluations, fetch_mode=settings.fetch_mode
+        )
+        context.log.info(f"published release {published.release_id} at {published.path}")
+        return dg.MaterializeResult(
+            metadata={
+                "release_id": published.release_id,
+                "path": dg.MetadataValue.path(str(published.path)),
+                "tables": dg.MetadataValue.json(published.manifest["tables"]),
+                "checks_evaluated": len(evaluations),
+            }
+        )
+
+    return dg.Definitions(assets=[release])

@@ -1,0 +1,112 @@
+"""dbt models on DuckDB as Dagster assets (Pythonic `@dbt_assets` over a prebuilt manifest).
+
+The manifest is built by `dbt parse` before definitions load (`prepare_manifest`), never at import time, and
+rebuilt only when a file of the dbt project or the registry's suppression markers change.
+"""
+
+
+import hashlib
+import json
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.registry import Registry
+from pipelines.settings import DBT_PROJECT_DIR
+
+DBT_INPUT_FOLDERS = ("models", "macros", "seeds", "tests")
+DBT_INPUT_FILES = ("dbt_project.yml", "profiles.yml")
+
+
+def dbt_vars(registry: Registry) -> dict[str, Any]:
+    """Variables every dbt invocation gets: sources.yaml stays the one list of suppression markers."""
+    markers: dict[str, list[str]] = {"_default": registry.suppression_markers}
+    markers.update({s.id: s.suppression_markers for s in registry.sources if s.suppression_markers is not None})
+    return {"suppression_markers": markers}
+
+
+def _vars_args(registry: Registry) -> list[str]:
+    return ["--vars", json.dumps(dbt_vars(registry), sort_keys=True)]
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so a venv works without being activated."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def make_dbt_project() -> DbtProject:
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+    )
+
+
+def _inputs_fingerprint(registry: Registry) -> str:
+    digest = hashlib.sha256(json.dumps(dbt_vars(registry), sort_keys=True).encode())
+    files = [DBT_PROJECT_DIR / name for name in DBT_INPUT_FILES]
+    for folder in DBT_INPUT_FOLDERS:
+        files.extend(sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()))
+    for path in files:
+        if path.exists():
+            digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def prepare_manifest(registry: Registry) -> Path:
+    """Run `dbt parse` if the manifest is missing or older than the dbt project; return the manifest path."""
+    project = make_dbt_project()
+    stamp = Path(project.project_dir) / project.target_path / "manifest.inputs.sha256"
+    fingerprint = _inputs_fingerprint(registry)
+    manifest = Path(project.manifest_path)
+    if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet", *_vars_args(registry)], target_path=project.target_path
+        ).wait()
+        stamp.write_text(fingerprint)
+    return manifest
+
+
+class IcsBaselineTranslator(DagsterDbtTranslator):
+    """Asset keys mirror where tables live: raw/<source>, staging/<model>, intermediate/<model>, marts/<model>."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+def build_transform_defs(registry: Registry) -> dg.Definitions:
+    project = make_dbt_project()
+    vars_args = _vars_args(registry)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=IcsBaselineTranslator(),
+        name="dbt_models",
+    )
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """Staging, intermediate and mart models; dbt tests run alongside and surface as asset checks."""
+        yield from dbt.cli(["build", *vars_args], context=context).stream()
+
+    return dg.Definitions(
+        assets=[dbt_models],
+        resources={
+            "dbt": DbtCliResource(
+                project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+            )
+        },
+    )

@@ -1,0 +1,170 @@
+"""Parse a landed artefact into a table of text columns named as `sources.yaml` declares.
+
+Everything stays text here: suppression markers such as `x` or `[c]` must survive to staging, where dbt turns them
+into NULL plus a `value_status`. Publishers rename headers between releases, so each canonical column is found by
+any of its aliases (compared case- and whitespace-insensitively); a missing one is an error naming the source,
+the file and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.registry import Source
+
+
+class SourceFormatError(ValueError):
+    """The artefact does not have the layout the registry declares."""
+
+    def __init__(self, source: Source, file: Path, message: str, column: str | None = None) -> None:
+        self.source_id = source.id
+        self.file = file
+        self.column = column
+        where = f"source {source.id}, file {file.name}"
+        if column:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {message}")
+
+
+def _norm(header: object) -> str:
+    return re.sub(r"\s+", " ", str(header)).strip().casefold()
+
+
+def _decode(source: Source, path: Path) -> str:
+    data = path.read_bytes()
+    if data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise SourceFormatError(source, path, "got an HTML page, not data (an error page served with status 200?)")
+    try:
+        return data.decode(source.format.encoding)
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(
+            source, path, f"cannot decode as {source.format.encoding} at byte {exc.start}: set format.encoding"
+        ) from None
+
+
+def _read_csv(source: Source, path: Path) -> pd.DataFrame:
+    fmt = source.format
+    lines = _decode(source, path).splitlines()
+    rows = list(csv.reader(lines[fmt.header_row :], delimiter=fmt.delimiter))
+    if not rows:
+        raise SourceFormatError(source, path, "no rows")
+    if fmt.no_header:
+        width = max(len(r) for r in rows)
+        header = [str(i) for i in range(1, width + 1)]
+        body = rows
+    else:
+        header, body = rows[0], rows[1 + fmt.skip_rows_after_header :]
+    width = len(header)
+    ragged = [i for i, r in enumerate(body) if len(r) != width and any(cell.strip() for cell in r)]
+    if ragged:
+        first = ragged[0] + fmt.header_row + 2 + fmt.skip_rows_after_header
+        raise SourceFormatError(
+            source, path, f"{len(ragged)} rows have a different number of fields from the header (first: line {first})"
+        )
+    body = [r for r in body if len(r) == width]
+    return pd.DataFrame(body, columns=_dedupe(header), dtype="string")
+
+
+def _read_xlsx(source: Source, path: Path) -> pd.DataFrame:
+    fmt = source.format
+    try:
+        grid = pd.read_excel(path, sheet_name=fmt.sheet, header=None, dtype=object, engine="openpyxl")
+    except ValueError as exc:
+        raise SourceFormatError(source, path, f"cannot read sheet {fmt.sheet!r}: {exc}") from None
+    except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
+        raise SourceFormatError(source, path, f"not a readable xlsx workbook: {exc}") from None
+    header_row = fmt.header_row
+    if fmt.header_anchor:
+        anchor = _norm(fmt.header_anchor)
+        matches = [i for i, row in grid.iterrows() if any(_norm(v) == anchor for v in row if pd.notna(v))]
+        if not matches:
+            raise SourceFormatError(source, path, f"no header row containing {fmt.header_anchor!r} in {fmt.sheet}")
+        header_row = int(matches[0])
+    header = ["" if pd.isna(v) else str(v) for v in grid.iloc[header_row]]
+    body = grid.iloc[header_row + 1 + fmt.skip_rows_after_header :]
+    frame = pd.DataFrame(body.to_numpy(), columns=_dedupe(header))
+    return frame.map(_cell_text).astype("string")
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_geojson(source: Source, path: Path) -> pd.DataFrame:
+    try:
+        doc = json.loads(_decode(source, path))
+    except json.JSONDecodeError as exc:
+        raise SourceFormatError(source, path, f"not valid JSON: {exc}") from None
+    if doc.get("type") != "FeatureCollection":
+        raise SourceFormatError(source, path, "not a GeoJSON FeatureCollection")
+    records = [
+        {**(f.get("properties") or {}), "geometry": json.dumps(f.get("geometry"), separators=(",", ":"))}
+        for f in doc.get("features", [])
+    ]
+    return pd.DataFrame(records).map(lambda v: None if v is None else str(v)).astype("string")
+
+
+def _dedupe(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in header:
+        name = name.strip() or "unnamed"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "geojson": _read_geojson}
+
+
+def read_source(source: Source, path: Path) -> pd.DataFrame:
+    """Read `path` as `source` and return text columns under their canonical names."""
+    frame = READERS[source.format.type](source, path)
+    by_norm: dict[str, str] = {}
+    for col in frame.columns:
+        by_norm.setdefault(_norm(col), col)
+
+    renames: dict[str, str] = {}
+    for canonical, spec in source.columns.items():
+        found = next((by_norm[_norm(a)] for a in spec.aliases if _norm(a) in by_norm), None)
+        if found is None:
+            if spec.required:
+                raise SourceFormatError(
+                    source,
+                    path,
+                    f"expected column missing (looked for {spec.aliases}; the file has {list(frame.columns)[:12]}"
+                    f"{'...' if len(frame.columns) > 12 else ''})",
+                    column=canonical,
+                )
+            frame[canonical] = pd.Series([None] * len(frame), dtype="string")
+            continue
+        renames[found] = canonical
+
+    mapped = frame.rename(columns=renames)
+    if source.keep_unlisted_columns:
+        keep = list(source.columns) + [c for c in mapped.columns if c not in source.columns]
+    else:
+        keep = list(source.columns)
+    table = mapped[keep].copy()
+    # Trailing whitespace in codes and names is publisher noise ("nE54000008 "); strip, keep empty as NULL.
+    for col in table.columns:
+        table[col] = table[col].str.strip()
+    blank = table.isna() | table.eq("")
+    table = table[~blank.all(axis=1)].reset_index(drop=True)
+    if table.empty:
+        raise SourceFormatError(source, path, "no data rows")
+    return table
+

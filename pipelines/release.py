@@ -1,0 +1,193 @@
+"""Write-audit-publish: copy checked marts into an immutable release directory and move `latest` to it.
+
+A release is assembled in a hidden staging directory beside the others and becomes visible only by one rename,
+so readers never see half a release; `latest` is a symlink replaced atomically. Nothing here ever writes into an
+existing release, so a failed or interrupted publication leaves every earlier release byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.settings import PROJECT_ROOT, WAREHOUSE_FILE_NAME
+
+LATEST = "latest"
+STAGING_PREFIX = ".staging-"
+
+# Published table -> (build table, ordering that makes the files deterministic)
+PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
+    "icb_indicators": ("marts.icb_indicators", "icb_vintage, icb_code, indicator_id, period"),
+    "indicators": ("marts.indicators", "id"),
+    "icbs": ("marts.icbs", "icb_vintage, icb_code"),
+    "lsoa21_icb_memberships": (
+        "intermediate.int_lsoa21_icb_memberships_unioned",
+        "icb_vintage, icb_code, lsoa21_code",
+    ),
+    "source_artefacts": ("meta.raw_artefacts", "source_id"),
+}
+
+
+class PublicationError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    path: Path
+    manifest: dict[str, Any]
+
+
+def code_version() -> dict[str, Any]:
+    info: dict[str, Any] = {}
+    try:
+        info["package_version"] = version("ics-baseline")
+    except PackageNotFoundError:
+        info["package_version"] = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        info["git_commit"] = commit
+        info["git_dirty"] = bool(dirty)
+    except (OSError, subprocess.SubprocessError):
+        info["git_commit"] = None
+    return info
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _new_release_id(releases_dir: Path, now: datetime) -> str:
+    base = now.strftime("%Y%m%dT%H%M%SZ")
+    candidate, n = base, 1
+    while (releases_dir / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def remove_abandoned_staging(releases_dir: Path) -> list[str]:
+    """Staging directories left by an interrupted publication are never releases; clear them away."""
+    removed = []
+    if releases_dir.exists():
+        for path in releases_dir.glob(f"{STAGING_PREFIX}*"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def point_latest_at(releases_dir: Path, release_id: str) -> None:
+    tmp = releases_dir / f".{LATEST}.{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(release_id, target_is_directory=True)
+    os.replace(tmp, releases_dir / LATEST)
+
+
+def latest_release(releases_dir: Path) -> Path | None:
+    link = releases_dir / LATEST
+    return link.resolve() if link.exists() else None
+
+
+def publish_release(
+    build_database: Path,
+    releases_dir: Path,
+    checks: list[dict[str, Any]],
+    fetch_mode: str,
+    now: datetime | None = None,
+) -> Release:
+    now = now or datetime.now(UTC)
+    releases_dir.mkdir(parents=True, exist_ok=True)
+    remove_abandoned_staging(releases_dir)
+    release_id = _new_release_id(releases_dir, now)
+    staging = releases_dir / f"{STAGING_PREFIX}{release_id}"
+    staging.mkdir()
+    try:
+        manifest = _assemble(build_database, staging, release_id, checks, fetch_mode, now)
+        _fsync_tree(staging)
+        final = releases_dir / release_id
+        staging.rename(final)
+        point_latest_at(releases_dir, release_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Release(release_id=release_id, path=final, manifest=manifest)
+
+
+def _assemble(
+    build_database: Path,
+    staging: Path,
+    release_id: str,
+    checks: list[dict[str, Any]],
+    fetch_mode: str,
+    now: datetime,
+) -> dict[str, Any]:
+    database = staging / WAREHOUSE_FILE_NAME
+    row_counts: dict[str, int] = {}
+    con = duckdb.connect(str(database))
+    try:
+        con.execute(f"attach '{build_database}' as build (read_only)")
+        for table, (source, order_by) in PUBLISHED_TABLES.items():
+            con.execute(f"create table {table} as select * from build.{source} order by {order_by}")
+            row_counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        sources = con.sql(
+            "select source_id, file_name, source_url, fetched_from, fetch_mode, retrieved_at, sha256, bytes,"
+            " row_count from source_artefacts order by source_id"
+        ).df()
+        con.execute("detach build")
+        con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.csv'}' (header, delimiter ',')")
+        con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.parquet'}' (format parquet)")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+    if row_counts["icb_indicators"] == 0:
+        raise PublicationError("icb_indicators is empty; refusing to publish an empty release")
+
+    files = {
+        path.name: {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        for path in sorted(staging.iterdir())
+        if path.is_file()
+    }
+    manifest = {
+        "release_id": release_id,
+        "created_at": now.isoformat(),
+        "code_version": code_version(),
+        "fetch_mode": fetch_mode,
+        "sources": [
+            {**row, "retrieved_at": row["retrieved_at"].isoformat(), "bytes": int(row["bytes"]),
+             "row_count": int(row["row_count"])}
+            for row in sources.to_dict(orient="records")
+        ],
+        "tables": row_counts,
+        "files": files,
+        "checks": checks,
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,65 @@
+"""The one place configuration is read. Everything else asks `get_settings()`.
+
+Environment variables (all optional):
+  ICS_BASELINE_WAREHOUSE_DIR  where the build database, landed artefacts and releases live (default: ./warehouse)
+  ICS_BASELINE_SNAPSHOT_DIR   the mirror of publisher files used in snapshot mode (default: ../shared/snapshot)
+  ICS_BASELINE_FETCH_MODE     "snapshot" (read the mirror) or "live" (download from publishers); default snapshot
+  ICS_BASELINE_SOURCES_FILE   the registry of inputs (default: ./sources.yaml)
+  ICS_BASELINE_ALLOW_LOOPBACK_HTTP  "1" lets the live fetcher use plain http on 127.0.0.1/localhost (tests only)
+
+WAREHOUSE_PATH, the absolute path of the build database, is derived here and exported for dbt's profiles.yml.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+WAREHOUSE_FILE_NAME = "ics_baseline.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_dir: Path
+    snapshot_dir: Path
+    fetch_mode: Literal["snapshot", "live"]
+    sources_file: Path
+    allow_loopback_http: bool
+
+    @property
+    def build_database(self) -> Path:
+        """The write side: raw, staging and marts are built here, never read by analysts."""
+        return self.warehouse_dir / "build" / WAREHOUSE_FILE_NAME
+
+    @property
+    def landing_dir(self) -> Path:
+        """Raw artefacts exactly as fetched, one folder per source."""
+        return self.warehouse_dir / "landing"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.warehouse_dir / "releases"
+
+
+def get_settings() -> Settings:
+    mode = os.environ.get("ICS_BASELINE_FETCH_MODE", "snapshot").strip().lower()
+    if mode not in ("snapshot", "live"):
+        raise ValueError(f"ICS_BASELINE_FETCH_MODE must be 'snapshot' or 'live', got {mode!r}")
+    warehouse = Path(os.environ.get("ICS_BASELINE_WAREHOUSE_DIR") or PROJECT_ROOT / "warehouse")
+    snapshot = Path(os.environ.get("ICS_BASELINE_SNAPSHOT_DIR") or PROJECT_ROOT.parent / "shared" / "snapshot")
+    sources = Path(os.environ.get("ICS_BASELINE_SOURCES_FILE") or PROJECT_ROOT / "sources.yaml")
+    settings = Settings(
+        warehouse_dir=warehouse.resolve(),
+        snapshot_dir=snapshot.resolve(),
+        fetch_mode=mode,  # type: ignore[arg-type]
+        sources_file=sources.resolve(),
+        allow_loopback_http=os.environ.get("ICS_BASELINE_ALLOW_LOOPBACK_HTTP") == "1",
+    )
+    # dbt reads the database path from the environment; it must be absolute (dbt may run from another cwd).
+    os.environ["WAREHOUSE_PATH"] = str(settings.build_database)
+    return settings

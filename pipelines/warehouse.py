@@ -1,0 +1,74 @@
+"""Writing raw tables and their provenance into the build database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.fetch import FetchedArtefact
+
+PROVENANCE_DDL = """
+create schema if not exists meta;
+create table if not exists meta.raw_artefacts (
+    source_id varchar primary key,
+    file_name varchar not null,
+    source_url varchar not null,
+    fetched_from varchar not null,
+    fetch_mode varchar not null,
+    retrieved_at timestamptz not null,
+    sha256 varchar not null,
+    bytes bigint not null,
+    row_count bigint not null,
+    column_count integer not null
+);
+"""
+
+
+@contextmanager
+def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not read_only:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(database), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def load_raw_table(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, artefact: FetchedArtefact
+) -> None:
+    """Replace `table` with `frame` and record the artefact's provenance, in one transaction."""
+    schema, name = table.split(".")
+    con.execute(PROVENANCE_DDL)
+    con.execute(f"create schema if not exists {schema}")
+    con.execute("begin transaction")
+    try:
+        con.register("incoming_frame", frame)
+        con.execute(f'create or replace table {schema}."{name}" as select * from incoming_frame')
+        con.unregister("incoming_frame")
+        con.execute(
+            """
+            insert or replace into meta.raw_artefacts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                artefact.source_id,
+                artefact.path.name,
+                artefact.source_url,
+                artefact.fetched_from,
+                artefact.mode,
+                artefact.retrieved_at,
+                artefact.sha256,
+                artefact.bytes,
+                len(frame),
+                len(frame.columns),
+            ],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
