@@ -57,7 +57,10 @@ class LiveAccess(_Strict):
     @classmethod
     def _https_only(cls, url: str) -> str:
         parts = urlsplit(url)
-        if parts.scheme != "https" or not parts.hostname:
+        # Plain http is accepted only for a loopback test server; the fetcher refuses even that unless
+        # ICS_BASELINE_ALLOW_LOOPBACK_HTTP=1.
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
             raise ValueError(f"live url must be an absolute https URL, got {url!r}")
         return url
 
