@@ -9,6 +9,7 @@ data-quality check) blocked publication, and the previous release is untouched; 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -29,7 +30,7 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ["ICS_BASELINE_FETCH_MODE"] = "live"
 
 
-def run_build() -> tuple[bool, list[str]]:
+def run_build(verbose: bool = False) -> tuple[bool, list[str]]:
     """Materialise every asset in process. Returns (published, problems)."""
     import dagster as dg
 
@@ -41,7 +42,15 @@ def run_build() -> tuple[bool, list[str]]:
     defs = build_definitions(settings)
     job = defs.resolve_job_def(BUILD_JOB_NAME)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
+    # dbt's progress lines are written to stdout by dagster-dbt; keep them in a log file unless asked for.
+    log_dir = settings.warehouse_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / "last_build.log"
+    with log_file.open("w", encoding="utf-8") as log, contextlib.ExitStack() as stack:
+        if not verbose:
+            stack.enter_context(contextlib.redirect_stdout(log))
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     return result.success, describe_problems(result)
 
 
@@ -50,12 +59,11 @@ def describe_problems(result) -> list[str]:
     problems: list[str] = []
     for event in result.all_events:
         if event.is_step_failure:
+            # Dagster wraps the real error; the innermost cause is the one that names source, file and column.
             error = event.step_failure_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause
             message = error.message.strip() if error else "unknown error"
-            cause = error.cause if error else None
-            while cause is not None:
-                message += f"\n    caused by: {cause.message.strip()}"
-                cause = cause.cause
             problems.append(f"step {event.step_key} failed: {message}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
@@ -80,8 +88,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"snapshot directory not found: {settings.snapshot_dir}", file=sys.stderr)
         return EXIT_USAGE
     print(f"building from {settings.fetch_mode} ({settings.snapshot_dir if settings.fetch_mode == 'snapshot' else 'publishers'})")
-    print(f"warehouse: {settings.warehouse_dir}")
-    published, problems = run_build()
+    print(f"warehouse: {settings.warehouse_dir} (dbt log: {settings.warehouse_dir / 'logs' / 'last_build.log'})")
+    published, problems = run_build(verbose=args.verbose)
     latest = latest_release(settings.releases_dir)
     if published:
         print(f"published release {latest.name if latest else '?'}: {latest}")
@@ -116,7 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    level = logging.DEBUG if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # Libraries (GX, dbt) set their own logger levels; filter at the handler so only what was asked for prints.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
     _configure_environment(args)
     try:
         return args.func(args)

@@ -1,8 +1,9 @@
 """Fetch raw artefacts, live from publishers or from a snapshot mirror, through one code path.
 
-Both modes stream bytes into a temporary file beside the target, hash and count them as they pass, and rename the
-file into place only when it is complete, so a crash or a bad download never leaves a half-written artefact where
-a good one was. Only the opener differs: an HTTP response in live mode, a file in the mirror in snapshot mode.
+Both modes stream bytes into a temporary file beside the target, hash and count them as they pass, and rename
+the file into place only when it is complete, so a crash or a bad download never leaves a half-written
+artefact where a good one was. Only the opener differs: an HTTP response in live mode, a file in the mirror in
+snapshot mode.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ class HttpPolicy:
         parts = urlsplit(url)
         host = parts.hostname or ""
         if host not in self.allowed_hosts:
-            raise FetchError(f"source {source_id}: refusing {url}: host {host!r} is not named in sources.yaml")
+            raise FetchError(
+                f"source {source_id}: refusing {url}: host {host!r} is not named in sources.yaml"
+            )
         if parts.scheme == "https":
             return
         if parts.scheme == "http" and self.allow_loopback_http and _is_loopback(host):
@@ -112,6 +115,20 @@ def _stream_into_place(
 def _file_chunks(handle: BinaryIO) -> Iterator[bytes]:
     while chunk := handle.read(CHUNK_BYTES):
         yield chunk
+
+
+def _http_chunks(response: requests.Response, describe: str) -> Iterator[bytes]:
+    """The decoded body, then a check that the connection delivered every byte the server announced.
+
+    Content-Length counts bytes on the wire, which differ from the decoded body when the server compresses it,
+    so compare it with what the connection read. Raising here, inside the stream, discards the temp file
+    before the rename, so a short body never replaces a good artefact.
+    """
+    yield from response.iter_content(CHUNK_BYTES)
+    expected = response.headers.get("Content-Length")
+    received = response.raw.tell()
+    if expected is not None and expected.isdigit() and int(expected) != received:
+        raise _RetryableError(f"{describe}: truncated body, {received} of {expected} bytes")
 
 
 class Fetcher:
@@ -178,16 +195,12 @@ class Fetcher:
             try:
                 with self._open(url, source.id) as response:
                     describe = f"source {source.id} (url {response.url})"
-                    expected = response.headers.get("Content-Length")
-                    sha, size = _stream_into_place(
-                        response.iter_content(CHUNK_BYTES), target, self.policy.max_bytes, describe
+                    result = _stream_into_place(
+                        _http_chunks(response, describe), target, self.policy.max_bytes, describe
                     )
-                    if expected is not None and int(expected) != size:
-                        target.unlink(missing_ok=True)
-                        raise _Retryable(f"{describe}: truncated body, {size} of {expected} bytes")
-                    return response.url, (sha, size)
+                    return response.url, result
             except (
-                _Retryable,
+                _RetryableError,
                 requests.ConnectionError,
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
@@ -195,7 +208,9 @@ class Fetcher:
                 last_error = exc
                 if attempt < self.policy.attempts:
                     delay = self.policy.backoff_seconds * 2 ** (attempt - 1)
-                    log.warning("source %s: attempt %d failed (%s); retrying in %.1fs", source.id, attempt, exc, delay)
+                    log.warning(
+                        "source %s: attempt %d failed (%s); retrying in %.1fs", source.id, attempt, exc, delay
+                    )
                     self._sleep(delay)
         raise FetchError(
             f"source {source.id}: could not fetch {url} after {self.policy.attempts} attempts: {last_error}"
@@ -217,7 +232,7 @@ class Fetcher:
                 continue
             try:
                 if response.status_code in RETRYABLE_STATUSES:
-                    raise _Retryable(f"source {source_id}: HTTP {response.status_code} from {url}")
+                    raise _RetryableError(f"source {source_id}: HTTP {response.status_code} from {url}")
                 if response.status_code != 200:
                     raise FetchError(f"source {source_id}: HTTP {response.status_code} from {url}")
                 yield response
@@ -227,6 +242,5 @@ class Fetcher:
         raise FetchError(f"source {source_id}: more than {self.policy.max_redirects} redirects from {url}")
 
 
-class _Retryable(Exception):
+class _RetryableError(Exception):
     pass
-

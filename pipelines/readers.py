@@ -160,10 +160,10 @@ def read_source(source: Source, path: Path) -> pd.DataFrame:
         keep = list(source.columns)
     table = mapped[keep].copy()
     # Trailing whitespace in codes and names is publisher noise ("nE54000008 "); strip, keep empty as NULL.
+    # An empty cell is NULL, as in any CSV reader; staging decides whether NULL means missing or suppressed.
     for col in table.columns:
-        table[col] = table[col].str.strip()
-    blank = table.isna() | table.eq("")
-    table = table[~blank.all(axis=1)].reset_index(drop=True)
+        table[col] = table[col].str.strip().replace("", pd.NA)
+    table = table[~table.isna().all(axis=1)].reset_index(drop=True)
     if table.empty:
         raise SourceFormatError(source, path, "no data rows")
     return table

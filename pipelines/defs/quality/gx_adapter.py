@@ -155,8 +155,7 @@ def validate_frame(frame: pd.DataFrame, suite_file: SuiteFile) -> CheckOutcome:
 def outcome_from_result(result: Any) -> CheckOutcome:
     outcome = CheckOutcome(passed=True, evaluated=int(result.statistics.get("evaluated_expectations", 0)))
     for r in result.results:
-        exception_info = r.exception_info or {}
-        raised = bool(exception_info.get("raised_exception")) if isinstance(exception_info, dict) else False
+        raised, exception_message = _raised_exception(r.exception_info)
         if r.success and not raised:
             continue
         config = r.expectation_config
@@ -169,7 +168,7 @@ def outcome_from_result(result: Any) -> CheckOutcome:
             "partial_unexpected_list": (r.result or {}).get("partial_unexpected_list"),
             "observed_value": _jsonable((r.result or {}).get("observed_value")),
             "raised_exception": raised,
-            "exception_message": exception_info.get("exception_message") if raised else None,
+            "exception_message": exception_message,
         }
         # A GX error is a failure whatever the expectation's declared severity.
         if severity == "critical" or raised:
@@ -180,6 +179,18 @@ def outcome_from_result(result: Any) -> CheckOutcome:
         outcome.error = "no expectations were evaluated"
     outcome.passed = not outcome.blocking_failures and outcome.error is None
     return outcome
+
+
+def _raised_exception(exception_info: Any) -> tuple[bool, str | None]:
+    """GX reports errors either flat ({raised_exception, exception_message}) or keyed by metric id."""
+    if not isinstance(exception_info, dict):
+        return False, None
+    candidates = [exception_info, *(v for v in exception_info.values() if isinstance(v, dict))]
+    for info in candidates:
+        if info.get("raised_exception"):
+            message = str(info.get("exception_message") or "unknown error").splitlines()[0][:300]
+            return True, message
+    return False, None
 
 
 def _jsonable(value: Any) -> Any:

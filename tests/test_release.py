@@ -1,0 +1,102 @@
+"""Write-audit-publish: releases are immutable, `latest` moves atomically, failures leave nothing behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.release import LATEST, publish_release, remove_abandoned_staging
+
+
+def _make_build_database(path: Path, value: float = 0.25) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute(
+        f"""
+        create schema marts; create schema intermediate; create schema meta;
+        create table marts.icb_indicators as
+            select 'E54000008' as icb_code, 'NHS Cheshire and Merseyside' as icb_name, 'ICB24' as icb_vintage,
+                   'imd2025_most_deprived_decile_lsoa_share' as indicator_id, '2025' as period, {float(value)} as value;
+        create table marts.indicators as select 'imd2025_most_deprived_decile_lsoa_share' as id;
+        create table marts.icbs as select 'E54000008' as icb_code, 'ICB24' as icb_vintage;
+        create table intermediate.int_lsoa21_icb_memberships_unioned as
+            select 'E01000001' as lsoa21_code, 'E54000008' as icb_code, 'ICB24' as icb_vintage;
+        create table meta.raw_artefacts as
+            select 'mhclg_imd2025_lsoa21' as source_id, 'f.csv' as file_name, 'https://x/f.csv' as source_url,
+                   '/m/f.csv' as fetched_from, 'snapshot' as fetch_mode, now() as retrieved_at,
+                   'abc' as sha256, 10 as bytes, 1 as row_count;
+        """
+    )
+    con.close()
+    return path
+
+
+def _digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+CHECKS = [{"asset": "marts/icb_indicators", "check": "marts_icb_indicators", "passed": True, "severity": "ERROR"}]
+
+
+def test_a_release_has_the_database_files_and_manifest(tmp_path):
+    build = _make_build_database(tmp_path / "build.duckdb")
+    release = publish_release(build, tmp_path / "releases", CHECKS, "snapshot", now=datetime(2026, 11, 24, tzinfo=UTC))
+    assert release.release_id == "20261124T000000Z"
+    assert os.readlink(tmp_path / "releases" / LATEST) == release.release_id
+    manifest = json.loads((release.path / "manifest.json").read_text())
+    assert manifest["tables"]["icb_indicators"] == 1
+    assert manifest["checks"] == CHECKS
+    assert manifest["sources"][0]["sha256"] == "abc"
+    con = duckdb.connect(str(tmp_path / "releases" / LATEST / "ics_baseline.duckdb"), read_only=True)
+    assert con.execute("select value from icb_indicators").fetchall() == [(0.25,)]
+    con.close()
+
+
+def test_a_second_release_moves_latest_and_leaves_the_first_untouched(tmp_path):
+    releases = tmp_path / "releases"
+    first = publish_release(_make_build_database(tmp_path / "a.duckdb"), releases, CHECKS, "snapshot")
+    before = _digest(first.path)
+    second = publish_release(_make_build_database(tmp_path / "b.duckdb", 0.5), releases, CHECKS, "snapshot")
+    assert second.release_id != first.release_id
+    assert os.readlink(releases / LATEST) == second.release_id
+    assert _digest(first.path) == before
+
+
+def test_a_failed_publication_leaves_no_staging_and_latest_unchanged(tmp_path):
+    releases = tmp_path / "releases"
+    first = publish_release(_make_build_database(tmp_path / "a.duckdb"), releases, CHECKS, "snapshot")
+    before = _digest(releases)
+    broken = tmp_path / "broken.duckdb"
+    duckdb.connect(str(broken)).close()  # no marts at all
+    with pytest.raises(duckdb.Error):
+        publish_release(broken, releases, CHECKS, "snapshot")
+    assert os.readlink(releases / LATEST) == first.release_id
+    assert _digest(releases) == before
+    assert not list(releases.glob(".staging-*"))
+
+
+def test_an_empty_indicator_table_is_refused(tmp_path):
+    build = _make_build_database(tmp_path / "build.duckdb")
+    con = duckdb.connect(str(build))
+    con.execute("delete from marts.icb_indicators")
+    con.close()
+    with pytest.raises(RuntimeError, match="empty"):
+        publish_release(build, tmp_path / "releases", CHECKS, "snapshot")
+    assert not (tmp_path / "releases" / LATEST).exists()
+
+
+def test_staging_left_by_a_killed_publication_is_cleared_and_never_a_release(tmp_path):
+    releases = tmp_path / "releases"
+    (releases / ".staging-20260101T000000Z").mkdir(parents=True)
+    (releases / ".staging-20260101T000000Z" / "ics_baseline.duckdb").write_bytes(b"half")
+    assert remove_abandoned_staging(releases) == [".staging-20260101T000000Z"]
+    assert list(releases.iterdir()) == []
