@@ -87,7 +87,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if settings.fetch_mode == "snapshot" and not settings.snapshot_dir.is_dir():
         print(f"snapshot directory not found: {settings.snapshot_dir}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"building from {settings.fetch_mode} ({settings.snapshot_dir if settings.fetch_mode == 'snapshot' else 'publishers'})")
+    origin = settings.snapshot_dir if settings.fetch_mode == "snapshot" else "publishers"
+    print(f"building from {settings.fetch_mode} ({origin})")
     print(f"warehouse: {settings.warehouse_dir} (dbt log: {settings.warehouse_dir / 'logs' / 'last_build.log'})")
     published, problems = run_build(verbose=args.verbose)
     latest = latest_release(settings.releases_dir)

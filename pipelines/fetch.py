@@ -65,9 +65,7 @@ class HttpPolicy:
         parts = urlsplit(url)
         host = parts.hostname or ""
         if host not in self.allowed_hosts:
-            raise FetchError(
-                f"source {source_id}: refusing {url}: host {host!r} is not named in sources.yaml"
-            )
+            raise FetchError(f"source {source_id}: refusing {url}: host {host!r} is not named in sources.yaml")
         if parts.scheme == "https":
             return
         if parts.scheme == "http" and self.allow_loopback_http and _is_loopback(host):
@@ -84,9 +82,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _stream_into_place(
-    chunks: Iterator[bytes], target: Path, max_bytes: int, describe: str
-) -> tuple[str, int]:
+def _stream_into_place(chunks: Iterator[bytes], target: Path, max_bytes: int, describe: str) -> tuple[str, int]:
     """Write chunks to a temp file next to `target`, then atomically rename. Returns (sha256, size)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -208,9 +204,7 @@ class Fetcher:
                 last_error = exc
                 if attempt < self.policy.attempts:
                     delay = self.policy.backoff_seconds * 2 ** (attempt - 1)
-                    log.warning(
-                        "source %s: attempt %d failed (%s); retrying in %.1fs", source.id, attempt, exc, delay
-                    )
+                    log.warning("source %s: attempt %d failed (%s); retrying in %.1fs", source.id, attempt, exc, delay)
                     self._sleep(delay)
         raise FetchError(
             f"source {source.id}: could not fetch {url} after {self.policy.attempts} attempts: {last_error}"

@@ -43,7 +43,9 @@ def _decode(source: Source, path: Path) -> str:
         return data.decode(source.format.encoding)
     except UnicodeDecodeError as exc:
         raise SourceFormatError(
-            source, path, f"cannot decode as {source.format.encoding} at byte {exc.start}: set format.encoding"
+            source,
+            path,
+            f"cannot decode as {source.format.encoding} at byte {exc.start}: set format.encoding",
         ) from None
 
 
@@ -64,7 +66,9 @@ def _read_csv(source: Source, path: Path) -> pd.DataFrame:
     if ragged:
         first = ragged[0] + fmt.header_row + 2 + fmt.skip_rows_after_header
         raise SourceFormatError(
-            source, path, f"{len(ragged)} rows have a different number of fields from the header (first: line {first})"
+            source,
+            path,
+            f"{len(ragged)} rows have a different number of fields from the header (first: line {first})",
         )
     body = [r for r in body if len(r) == width]
     return pd.DataFrame(body, columns=_dedupe(header), dtype="string")
@@ -167,4 +171,3 @@ def read_source(source: Source, path: Path) -> pd.DataFrame:
     if table.empty:
         raise SourceFormatError(source, path, "no data rows")
     return table
-

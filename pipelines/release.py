@@ -57,7 +57,12 @@ def code_version() -> dict[str, Any]:
         info["package_version"] = None
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10, check=True
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10
@@ -107,7 +112,7 @@ def point_latest_at(releases_dir: Path, release_id: str) -> None:
     tmp = releases_dir / f".{LATEST}.{os.getpid()}"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(release_id, target_is_directory=True)
-    os.replace(tmp, releases_dir / LATEST)
+    tmp.replace(releases_dir / LATEST)
 
 
 def latest_release(releases_dir: Path) -> Path | None:
@@ -181,8 +186,12 @@ def _assemble(
         "code_version": code_version(),
         "fetch_mode": fetch_mode,
         "sources": [
-            {**row, "retrieved_at": row["retrieved_at"].isoformat(), "bytes": int(row["bytes"]),
-             "row_count": int(row["row_count"])}
+            {
+                **row,
+                "retrieved_at": row["retrieved_at"].isoformat(),
+                "bytes": int(row["bytes"]),
+                "row_count": int(row["row_count"]),
+            }
             for row in sources.to_dict(orient="records")
         ],
         "tables": row_counts,

@@ -39,9 +39,7 @@ def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPy
         con.close()
 
 
-def load_raw_table(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, artefact: FetchedArtefact
-) -> None:
+def load_raw_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, artefact: FetchedArtefact) -> None:
     """Replace `table` with `frame` and record the artefact's provenance, in one transaction."""
     schema, name = table.split(".")
     con.execute(PROVENANCE_DDL)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def _mirror(snapshot_dir: Path, target: Path) -> None:
         if path.is_file():
             link = target / path.relative_to(snapshot_dir)
             link.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(path, link)
+            link.symlink_to(path)
 
 
 def _replace(mirror: Path, relative: str, text: str, encoding: str = "utf-8") -> None:
@@ -43,7 +42,7 @@ def corrupted_build(built_warehouse, snapshot_dir, tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("warehouse_with_release")
     shutil.copytree(built_warehouse / "releases", warehouse / "releases", symlinks=True)
     before = _tree_digest(warehouse / "releases")
-    latest_before = os.readlink(warehouse / "releases" / "latest")
+    latest_before = (warehouse / "releases" / "latest").readlink().name
 
     mirror = tmp_path_factory.mktemp("corrupt_snapshot")
     _mirror(snapshot_dir, mirror)
@@ -94,6 +93,6 @@ def test_wrong_codes_are_caught_naming_source_file_and_column(corrupted_build):
 
 def test_nothing_is_published_and_the_previous_release_is_byte_identical(corrupted_build):
     _, warehouse, before, latest_before = corrupted_build
-    assert os.readlink(warehouse / "releases" / "latest") == latest_before
+    assert (warehouse / "releases" / "latest").readlink().name == latest_before
     assert _tree_digest(warehouse / "releases") == before
     assert sorted(p.name for p in (warehouse / "releases").iterdir()) == sorted(["latest", latest_before])

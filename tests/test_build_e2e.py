@@ -62,7 +62,9 @@ def test_every_lsoa21_sits_in_exactly_one_icb_per_vintage(published):
 
 def test_icb_populations_sum_to_the_england_total_of_the_same_source(published, snapshot_dir):
     census = pd.read_csv(snapshot_dir / "census2021_lsoa21/census2021_ts038_disability_lsoa21_ew.csv", dtype=str)
-    census_england = census.loc[census["geography code"].str.startswith("E01"), "Disability: Total: All usual residents"]
+    census_england = census.loc[
+        census["geography code"].str.startswith("E01"), "Disability: Total: All usual residents"
+    ]
     sape = pd.read_csv(snapshot_dir / "population/sape2020_lsoa11_single_year_of_age.csv", dtype=str)
     sape_england = sape.loc[sape["lsoa11_code"].str.startswith("E01"), "total_population"]
     england = {"2021": census_england.astype(int).sum(), "2020": sape_england.astype(int).sum()}
@@ -192,8 +194,20 @@ def test_every_figure_is_on_the_grain_with_method_and_source(published):
     assert missing == 0
     columns = {r[0] for r in published.execute("describe icb_indicators").fetchall()}
     assert {
-        "icb_code", "icb_name", "icb_vintage", "indicator_id", "period", "value", "lower_ci", "upper_ci",
-        "numerator", "denominator", "unit", "value_status", "method", "source_id",
+        "icb_code",
+        "icb_name",
+        "icb_vintage",
+        "indicator_id",
+        "period",
+        "value",
+        "lower_ci",
+        "upper_ci",
+        "numerator",
+        "denominator",
+        "unit",
+        "value_status",
+        "method",
+        "source_id",
     } <= columns
     assert {"id", "title", "domain", "unit", "polarity", "definition", "source_id"} <= {
         r[0] for r in published.execute("describe indicators").fetchall()
@@ -232,9 +246,12 @@ def test_suppressed_components_show_as_partial_coverage_not_zero(published):
     by_status = {r[0]: r for r in rows}
     assert by_status["partial"][2] < 1  # some ICB figures rest on part of the population only
     assert all(value_count == 0 for status, *_, value_count in rows if status == "suppressed")
-    assert published.execute(
-        "select count(*) from icb_indicators where value = 0 and value_status <> 'ok'"
-    ).fetchall()[0][0] == 0
+    assert (
+        published.execute("select count(*) from icb_indicators where value = 0 and value_status <> 'ok'").fetchall()[0][
+            0
+        ]
+        == 0
+    )
 
 
 def test_manifest_records_provenance_and_checks(release, snapshot_dir, published):

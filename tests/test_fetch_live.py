@@ -140,9 +140,7 @@ class _SnapshotHandler(BaseHTTPRequestHandler):
             return
         self._send(200, candidate.read_bytes(), "text/csv")
 
-    def _headers(
-        self, status: int, content_type: str, length: int, extra: dict[str, str] | None = None
-    ) -> None:
+    def _headers(self, status: int, content_type: str, length: int, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(length))
@@ -245,9 +243,7 @@ def live_fetcher(landing, sleeps, session) -> Callable[..., Fetcher]:
             "backoff_seconds": BACKOFF,
         }
         policy.update(policy_overrides)
-        return Fetcher(
-            landing, mode="live", policy=HttpPolicy(**policy), session=session, sleep=sleeps.append
-        )
+        return Fetcher(landing, mode="live", policy=HttpPolicy(**policy), session=session, sleep=sleeps.append)
 
     return make
 
@@ -344,9 +340,7 @@ def test_non_retryable_status_fails_at_once(registry, server, live_fetcher, land
 
 
 @pytest.mark.parametrize("route", ["_slow", "_stall"], ids=["before-headers", "mid-body"])
-def test_read_timeout_is_retried_then_raises_fetch_error(
-    registry, server, live_fetcher, landing, sleeps, route
-):
+def test_read_timeout_is_retried_then_raises_fetch_error(registry, server, live_fetcher, landing, sleeps, route):
     source = registry.get(SMALL_SOURCE_ID)
     url = server.url(f"{route}/{SERVER_STALL_SECONDS}/{source.snapshot_path}")
 
@@ -521,33 +515,25 @@ def test_redirect_to_a_host_outside_the_allowlist_is_refused_and_never_contacted
     assert _files_under(landing) == set()
 
 
-def test_redirect_to_a_second_host_is_followed_once_it_is_allowlisted(
-    registry, server, other_server, live_fetcher
-):
+def test_redirect_to_a_second_host_is_followed_once_it_is_allowlisted(registry, server, other_server, live_fetcher):
     # The control for the refusal above: the second host is reachable, so only the allowlist stopped it there.
     source = registry.get(SMALL_SOURCE_ID)
     other_netloc = urlsplit(other_server.base_url).netloc
     url = server.url(f"_redirect_host/{other_netloc}/{source.snapshot_path}")
 
-    artefact = live_fetcher(allowed_hosts=frozenset({"127.0.0.1", "127.0.0.2"})).fetch(
-        _pointed_at(source, url)
-    )
+    artefact = live_fetcher(allowed_hosts=frozenset({"127.0.0.1", "127.0.0.2"})).fetch(_pointed_at(source, url))
 
     assert artefact.fetched_from == other_server.url(source.snapshot_path)
     assert artefact.sha256 == _sha256(_snapshot_file(source))
     assert other_server.paths == [f"/{source.snapshot_path}"]
 
 
-def test_redirect_to_plain_http_on_a_non_loopback_host_is_refused(
-    registry, server, live_fetcher, landing, session
-):
+def test_redirect_to_plain_http_on_a_non_loopback_host_is_refused(registry, server, live_fetcher, landing, session):
     source = registry.get(SMALL_SOURCE_ID)
     url = server.url(f"_redirect_host/{NON_LOOPBACK_HOST}/{source.snapshot_path}")
 
     with pytest.raises(FetchError, match="only https"):
-        live_fetcher(allowed_hosts=frozenset({"127.0.0.1", NON_LOOPBACK_HOST})).fetch(
-            _pointed_at(source, url)
-        )
+        live_fetcher(allowed_hosts=frozenset({"127.0.0.1", NON_LOOPBACK_HOST})).fetch(_pointed_at(source, url))
 
     assert session.urls == [url]
     assert _files_under(landing) == set()
@@ -568,9 +554,7 @@ def test_redirect_loop_stops_after_max_redirects(registry, server, live_fetcher,
 # -- policy refusals before any request ---------------------------------------------------------------------
 
 
-def test_plain_http_to_a_non_loopback_host_is_refused_before_any_request(
-    registry, live_fetcher, landing, session
-):
+def test_plain_http_to_a_non_loopback_host_is_refused_before_any_request(registry, live_fetcher, landing, session):
     source = registry.get(SMALL_SOURCE_ID)
     url = f"http://{NON_LOOPBACK_HOST}/{source.snapshot_path}"
 
@@ -583,9 +567,7 @@ def test_plain_http_to_a_non_loopback_host_is_refused_before_any_request(
     assert _files_under(landing) == set()
 
 
-def test_host_not_named_in_the_policy_is_refused_before_any_request(
-    registry, server, live_fetcher, landing, session
-):
+def test_host_not_named_in_the_policy_is_refused_before_any_request(registry, server, live_fetcher, landing, session):
     source = registry.get(SMALL_SOURCE_ID)
     url = server.url(source.snapshot_path)
 
@@ -598,9 +580,7 @@ def test_host_not_named_in_the_policy_is_refused_before_any_request(
     assert _files_under(landing) == set()
 
 
-def test_loopback_http_is_refused_unless_the_policy_allows_it(
-    registry, server, live_fetcher, landing, session
-):
+def test_loopback_http_is_refused_unless_the_policy_allows_it(registry, server, live_fetcher, landing, session):
     source = registry.get(SMALL_SOURCE_ID)
     url = server.url(source.snapshot_path)
 
@@ -675,9 +655,7 @@ def test_live_mode_materializes_the_raw_asset_from_the_local_server(server, tmp_
     source = registry.get(SMALL_SOURCE_ID)
     assert registry.allowed_hosts == frozenset({"127.0.0.1"})
 
-    result = dg.materialize(
-        [build_raw_asset(source, settings, registry)], instance=dg.DagsterInstance.ephemeral()
-    )
+    result = dg.materialize([build_raw_asset(source, settings, registry)], instance=dg.DagsterInstance.ephemeral())
 
     assert result.success
     snapshot_file = _snapshot_file(source)

@@ -30,7 +30,11 @@ def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Pat
 
 def test_publisher_headers_are_matched_by_alias(tmp_path):
     # The ONS layout of the lookup (LTLA23CD...) instead of the snapshot's snake_case names, in another order.
-    path = _write(tmp_path, "lad23_utla23_ew.csv", "UTLA23NM,UTLA23CD,LTLA23NM, LTLA23CD \nKent,E10000016,Dover,E07000108\n")
+    path = _write(
+        tmp_path,
+        "lad23_utla23_ew.csv",
+        "UTLA23NM,UTLA23CD,LTLA23NM, LTLA23CD \nKent,E10000016,Dover,E07000108\n",
+    )
     frame = read_source(_source("ons_lad23_utla23_lookup"), path)
     assert list(frame.columns) == ["lad23_code", "lad23_name", "utla23_code", "utla23_name"]
     assert frame.iloc[0].tolist() == ["E07000108", "Dover", "E10000016", "Kent"]
@@ -63,13 +67,23 @@ def test_text_is_kept_as_published_and_blank_cells_become_null(tmp_path):
 
 
 def test_cp1252_bytes_in_a_utf8_source_are_a_clear_error(tmp_path):
-    path = _write(tmp_path, "lad23_utla23_ew.csv", "ltla23_code,ltla23_name,utla23_code,utla23_name\nE1,Caf\u00e9 \u2013 x,E2,y\n", "cp1252")
+    path = _write(
+        tmp_path,
+        "lad23_utla23_ew.csv",
+        "ltla23_code,ltla23_name,utla23_code,utla23_name\nE1,Caf\u00e9 \u2013 x,E2,y\n",
+        "cp1252",
+    )
     with pytest.raises(SourceFormatError, match=r"file lad23_utla23_ew.csv: cannot decode as utf-8-sig at byte \d+"):
         read_source(_source("ons_lad23_utla23_lookup"), path)
 
 
 def test_the_declared_encoding_reads_cp1252(tmp_path):
-    path = _write(tmp_path, "l.csv", "ltla23_code,ltla23_name,utla23_code,utla23_name\nE1,Caf\u00e9 \u2013 x,E2,y\n", "cp1252")
+    path = _write(
+        tmp_path,
+        "l.csv",
+        "ltla23_code,ltla23_name,utla23_code,utla23_name\nE1,Caf\u00e9 \u2013 x,E2,y\n",
+        "cp1252",
+    )
     frame = read_source(_source("ons_lad23_utla23_lookup", encoding="cp1252"), path)
     assert frame.iloc[0]["lad23_name"] == "Caf\u00e9 \u2013 x"
 
@@ -134,8 +148,16 @@ def test_geojson_properties_become_rows(tmp_path):
     doc = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"ltla23_code": "E1", "ltla23_name": "a", "utla23_code": "E2",
-                                               "utla23_name": "b"}, "geometry": None}
+            {
+                "type": "Feature",
+                "properties": {
+                    "ltla23_code": "E1",
+                    "ltla23_name": "a",
+                    "utla23_code": "E2",
+                    "utla23_name": "b",
+                },
+                "geometry": None,
+            }
         ],
     }
     path = _write(tmp_path, "l.geojson", json.dumps(doc))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,7 +50,7 @@ def test_a_release_has_the_database_files_and_manifest(tmp_path):
     build = _make_build_database(tmp_path / "build.duckdb")
     release = publish_release(build, tmp_path / "releases", CHECKS, "snapshot", now=datetime(2026, 11, 24, tzinfo=UTC))
     assert release.release_id == "20261124T000000Z"
-    assert os.readlink(tmp_path / "releases" / LATEST) == release.release_id
+    assert (tmp_path / "releases" / LATEST).readlink().name == release.release_id
     manifest = json.loads((release.path / "manifest.json").read_text())
     assert manifest["tables"]["icb_indicators"] == 1
     assert manifest["checks"] == CHECKS
@@ -67,7 +66,7 @@ def test_a_second_release_moves_latest_and_leaves_the_first_untouched(tmp_path):
     before = _digest(first.path)
     second = publish_release(_make_build_database(tmp_path / "b.duckdb", 0.5), releases, CHECKS, "snapshot")
     assert second.release_id != first.release_id
-    assert os.readlink(releases / LATEST) == second.release_id
+    assert (releases / LATEST).readlink().name == second.release_id
     assert _digest(first.path) == before
 
 
@@ -79,7 +78,7 @@ def test_a_failed_publication_leaves_no_staging_and_latest_unchanged(tmp_path):
     duckdb.connect(str(broken)).close()  # no marts at all
     with pytest.raises(duckdb.Error):
         publish_release(broken, releases, CHECKS, "snapshot")
-    assert os.readlink(releases / LATEST) == first.release_id
+    assert (releases / LATEST).readlink().name == first.release_id
     assert _digest(releases) == before
     assert not list(releases.glob(".staging-*"))
 

@@ -1,6 +1,5 @@
 """The publish step: downstream of every blocking check, it turns the checked build into a release."""
 
-
 from typing import Any
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Blocking asset checks generated from the GX suites in `expectations/`."""
 
-
 import dagster as dg
 
 from pipelines.defs.quality.gx_adapter import SuiteFile, load_suite_files, validate_frame
@@ -28,8 +27,8 @@ def build_gx_check(suite_file: SuiteFile, settings: Settings) -> dg.AssetChecksD
             where = _artefact_label(con, suite_file.asset_key)
             frame = con.sql(suite_file.sql).df()
         outcome = validate_frame(frame, suite_file)
-        severity = dg.AssetCheckSeverity.ERROR if outcome.blocking_failures or outcome.error else (
-            dg.AssetCheckSeverity.WARN
+        severity = (
+            dg.AssetCheckSeverity.ERROR if outcome.blocking_failures or outcome.error else (dg.AssetCheckSeverity.WARN)
         )
         return dg.AssetCheckResult(
             passed=outcome.passed and not outcome.warnings,

@@ -126,8 +126,7 @@ def build_suite(suite_file: SuiteFile):
     return gx.ExpectationSuite(
         name=suite_file.name,
         expectations=[
-            {"type": e["type"], "kwargs": dict(e["kwargs"]), "severity": e["severity"]}
-            for e in suite_file.expectations
+            {"type": e["type"], "kwargs": dict(e["kwargs"]), "severity": e["severity"]} for e in suite_file.expectations
         ],
     )
 

@@ -1,6 +1,5 @@
 """One raw asset per `sources.yaml` entry: fetch (live or snapshot mirror), parse, load `raw.<id>`."""
 
-
 import dagster as dg
 
 from pipelines.fetch import Fetcher, HttpPolicy

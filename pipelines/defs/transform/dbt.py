@@ -4,7 +4,6 @@ The manifest is built by `dbt parse` before definitions load (`prepare_manifest`
 rebuilt only when a file of the dbt project or the registry's suppression markers change.
 """
 
-
 import hashlib
 import json
 import shutil
