@@ -1,10 +1,14 @@
--- Every English local-authority code a source uses must resolve to small areas through the lookups; an unknown
--- code (a new vintage, a re-coding) is an error to resolve, never a silently dropped row.
+{{ config(meta={'dagster': {'ref': {'name': 'int_la_indicator_values_unioned'}}}) }}
+
+-- Every English local-authority code a source uses must resolve to small areas through the lookups; an
+-- unknown code (a new vintage, a re-coding) is an error to resolve, never a silently dropped row.
 
 with
 
 la_values as (
-    select distinct source_id, la_code
+    select distinct
+        source_id,
+        la_code
     from {{ ref('int_la_indicator_values_unioned') }}
 ),
 

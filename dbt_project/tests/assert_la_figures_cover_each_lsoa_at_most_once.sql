@@ -1,10 +1,16 @@
--- A local-authority indicator must not count a small area twice in one period (e.g. a county and its districts,
--- or an old and a new code for the same place). Returns the offending (indicator, period, LSOA) rows.
+{{ config(meta={'dagster': {'ref': {'name': 'int_la_indicator_values_unioned'}}}) }}
+
+-- A local-authority indicator must not count a small area twice in one period (e.g. a county and its
+-- districts, or an old and a new code for the same place).
+-- Returns the offending (indicator, period, LSOA) rows.
 
 with
 
 la_values as (
-    select distinct indicator_id, la_code, period
+    select distinct
+        indicator_id,
+        la_code,
+        period
     from {{ ref('int_la_indicator_values_unioned') }}
 ),
 

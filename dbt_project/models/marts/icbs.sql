@@ -21,10 +21,16 @@ icb24_lookup as (
 ),
 
 ods_codes as (
-    select distinct icb22_code as icb_code, 'ICB22' as icb_vintage, icb22_ods_code as icb_ods_code
+    select distinct
+        icb22_code as icb_code,
+        'ICB22' as icb_vintage,
+        icb22_ods_code as icb_ods_code
     from icb22_lookup
     union all
-    select distinct icb24_code, 'ICB24', icb24_ods_code
+    select distinct
+        icb24_code,
+        'ICB24' as icb_vintage,
+        icb24_ods_code
     from icb24_lookup
 ),
 

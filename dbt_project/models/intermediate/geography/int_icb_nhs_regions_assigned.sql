@@ -1,5 +1,5 @@
--- NHS England region of each ICB and vintage. Fingertips lists the regions' ICB22 children; later ICBs take the
--- region holding most of their LSOA21s (mergers have stayed within regions so far).
+-- NHS England region of each ICB and vintage. Fingertips lists the regions' ICB22 children; later ICBs take
+-- the region holding most of their LSOA21s (mergers have stayed within regions so far).
 
 with
 
@@ -49,7 +49,10 @@ final as (
         nhs_region_code,
         nhs_region_name
     from votes
-    qualify row_number() over (partition by icb_code, icb_vintage order by lsoa21_count desc, nhs_region_code) = 1
+    qualify row_number() over (
+        partition by icb_code, icb_vintage
+        order by lsoa21_count desc, nhs_region_code asc
+    ) = 1
 )
 
 select * from final

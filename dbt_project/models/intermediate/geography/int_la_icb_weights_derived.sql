@@ -1,5 +1,5 @@
--- Apportionment weights from local authorities to ICBs, per ICB vintage, from LSOA21 populations. Split LAs are
--- found from the data (an LA whose LSOAs fall in more than one ICB), never from a hand-kept list.
+-- Apportionment weights from local authorities to ICBs, per ICB vintage, from LSOA21 populations. Split LAs
+-- are found from the data (an LA whose LSOAs fall in more than one ICB), never from a hand-kept list.
 
 with
 

@@ -1,8 +1,8 @@
 -- Which LSOA21s make up each local authority code a publisher may use: LAD22 districts (before the 2023
 -- Cumbria, North Yorkshire and Somerset reorganisations), LAD24, UTLA23 counties and unitaries, and codes
 -- re-issued without a material boundary change (seed la_code_successions). A code present in both LAD22 and
--- LAD24 takes its 2024 LSOAs only: boundaries were adjusted in between (e.g. Cherwell / West Northamptonshire),
--- and one LSOA must never belong to two districts at once.
+-- LAD24 takes its 2024 LSOAs only: boundaries were adjusted in between (e.g. Cherwell / West
+-- Northamptonshire), and one LSOA must never belong to two districts at once.
 
 with
 
@@ -48,7 +48,7 @@ utla23 as (
 
 abolished_lad22 as (
     select * from lad22
-    where la_code not in (select la_code from lad24)
+    where la_code not in (select lad24.la_code from lad24)
 ),
 
 known_codes as (

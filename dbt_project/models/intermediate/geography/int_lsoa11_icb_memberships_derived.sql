@@ -1,5 +1,6 @@
--- Where each LSOA11 lies in each ICB vintage, as a share (1 when the LSOA11 sits wholly in one ICB). Lets sources
--- on 2011 LSOAs (IoD2019, mid-2020 estimates) be summed on any vintage without copying values between areas.
+-- Where each LSOA11 lies in each ICB vintage, as a share (1 when the LSOA11 sits wholly in one ICB).
+-- Lets sources on 2011 LSOAs (IoD2019, mid-2020 estimates) be summed on any vintage without copying values
+-- between areas.
 
 with
 

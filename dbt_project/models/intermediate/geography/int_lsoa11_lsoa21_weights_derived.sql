@@ -1,5 +1,6 @@
--- How much of each LSOA11 lies in each LSOA21 (England). Splits and irregular redesigns are many-to-many, so an
--- LSOA11's count is shared among its LSOA21s in proportion to their Census 2021 residents; it is never copied.
+-- How much of each LSOA11 lies in each LSOA21 (England). Splits and irregular redesigns are many-to-many,
+-- so an LSOA11's count is shared among its LSOA21s in proportion to their Census 2021 residents; it is
+-- never copied.
 
 with
 

@@ -1,6 +1,6 @@
--- Every England LSOA21 in exactly one ICB per vintage. LSOA21s nest in ICBs from 2023; the July 2022 ICBs were
--- defined on LSOA11s, so ICB22 membership comes through the exact-fit lookup (it is unique in practice, and the
--- basis column says when a majority rule had to decide).
+-- Every England LSOA21 in exactly one ICB per vintage. LSOA21s nest in ICBs from 2023; the July 2022 ICBs
+-- were defined on LSOA11s, so ICB22 membership comes through the exact-fit lookup (it is unique in practice,
+-- and the basis column says when a majority rule had to decide).
 
 with
 
@@ -35,7 +35,7 @@ icb22_ranked as (
     select
         *,
         count(*) over (partition by lsoa21_code) as candidate_count,
-        row_number() over (partition by lsoa21_code order by weight desc, icb22_code) as candidate_rank
+        row_number() over (partition by lsoa21_code order by weight desc, icb22_code asc) as candidate_rank
     from icb22_candidates
 ),
 

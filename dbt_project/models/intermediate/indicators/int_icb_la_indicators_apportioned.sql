@@ -1,8 +1,8 @@
 -- ICB figures from local-authority figures. Each LA contributes the part of it inside the ICB (its LSOA
 -- population there) times its rate: for rates that rebuilds an estimated numerator and denominator, which are
 -- summed and then divided. Life expectancies cannot be rebuilt that way, so they are labelled as a
--- population-weighted mean of LA values. Survey standard errors combine as sqrt(sum(w^2 * se^2)), assuming LAs
--- are independent; LAs with no figure are left out and reported through coverage, never counted as zero.
+-- population-weighted mean of LA values. Survey standard errors combine as sqrt(sum(w^2 * se^2)), assuming
+-- LAs are independent; LAs with no figure are left out and reported through coverage, never counted as zero.
 
 with
 
@@ -72,7 +72,9 @@ aggregated as (
         sum(weight * weight * standard_error * standard_error) filter (where is_covered) as weighted_variance,
         count(*) filter (where is_covered and standard_error is null) as covered_without_ci,
         bool_or(is_split_la) filter (where is_covered) as uses_split_la,
-        bool_or(value_status = 'low_reliability') filter (where is_covered) as uses_low_reliability
+        bool_or(value_status = 'low_reliability') filter (where is_covered) as uses_low_reliability,
+        -- no figure at all because the source had none (blank), rather than because it withheld them
+        bool_and(value_status = 'missing') as all_missing
     from weighted
     group by icb_code, icb_vintage, indicator_id, source_id, period
 ),
@@ -80,9 +82,9 @@ aggregated as (
 estimated as (
     select
         aggregated.*,
-        weighted_sum / nullif(covered_weight, 0) as estimate,
-        sqrt(weighted_variance) / nullif(covered_weight, 0) as estimate_standard_error,
-        covered_base_population / case weight_basis
+        aggregated.weighted_sum / nullif(aggregated.covered_weight, 0) as estimate,
+        sqrt(aggregated.weighted_variance) / nullif(aggregated.covered_weight, 0) as estimate_standard_error,
+        aggregated.covered_base_population / case aggregated.weight_basis
             when 'population_aged_16_64_2020' then icb_totals.population_aged_16_64_2020
             else icb_totals.usual_residents_2021
         end as coverage
@@ -108,6 +110,7 @@ final as (
         case when aggregation = 'ratio_of_sums' then weighted_sum / 100.0 end as numerator,
         covered_weight as denominator,
         case
+            when estimate is null and all_missing then 'missing'
             when estimate is null then 'suppressed'
             when coverage < 0.9999 then 'partial'
             when uses_low_reliability then 'low_reliability'

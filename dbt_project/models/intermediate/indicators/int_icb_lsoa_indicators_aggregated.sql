@@ -1,6 +1,6 @@
--- Indicators built exactly from small areas: counts are summed and proportions are sums of numerators over sums
--- of denominators, per ICB and vintage. LSOA11 sources are carried by each LSOA11's share in the ICB, which is 1
--- unless an LSOA11 straddles ICBs (then the method says lsoa_apportioned).
+-- Indicators built exactly from small areas: counts are summed and proportions are sums of numerators over
+-- sums of denominators, per ICB and vintage. LSOA11 sources are carried by each LSOA11's share in the ICB,
+-- which is 1 unless an LSOA11 straddles ICBs (then the method says lsoa_apportioned).
 
 with
 
@@ -93,56 +93,111 @@ lsoa21_sums as (
     group by all
 ),
 
--- one row per figure: (indicator, period, source, numerator, denominator, value, coverage)
+-- one row per figure: (indicator, period, source, numerator, denominator, value, coverage). union all matches
+-- columns by position; the aliases in the later branches only label them.
 figures as (
     select
-        icb_code, icb_vintage, all_whole,
-        'resident_population' as indicator_id, '2021' as period, 'ons_census2021_disability_lsoa21' as source_id,
-        null::double as numerator, null::double as denominator, population::double as value, 1.0 as coverage
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'resident_population' as indicator_id,
+        '2021' as period,
+        'ons_census2021_disability_lsoa21' as source_id,
+        cast(null as double) as numerator,
+        cast(null as double) as denominator,
+        cast(population as double) as value,
+        1.0 as coverage
     from lsoa21_sums
     union all
     select
-        icb_code, icb_vintage, all_whole,
-        'resident_population', '2020', 'ons_sape2020_lsoa11',
-        null, null, population, 1.0
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'resident_population' as indicator_id,
+        '2020' as period,
+        'ons_sape2020_lsoa11' as source_id,
+        null as numerator,
+        null as denominator,
+        population as value,
+        1.0 as coverage
     from lsoa11_sums
     union all
     select
-        icb_code, icb_vintage, all_whole,
-        'imd2019_most_deprived_decile_lsoa_share', '2019', 'mhclg_imd2019_lsoa11_deciles',
-        lsoas_in_decile_1, lsoas_with_decile, null, lsoas_with_decile / lsoas
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'imd2019_most_deprived_decile_lsoa_share' as indicator_id,
+        '2019' as period,
+        'mhclg_imd2019_lsoa11_deciles' as source_id,
+        lsoas_in_decile_1 as numerator,
+        lsoas_with_decile as denominator,
+        null as value,
+        lsoas_with_decile / lsoas as coverage
     from lsoa11_sums
     union all
     select
-        icb_code, icb_vintage, all_whole,
-        'imd2019_most_deprived_decile_population_share', '2019', 'mhclg_imd2019_lsoa11_deciles',
-        population_in_decile_1, population_with_decile, null, population_with_decile / population
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'imd2019_most_deprived_decile_population_share' as indicator_id,
+        '2019' as period,
+        'mhclg_imd2019_lsoa11_deciles' as source_id,
+        population_in_decile_1 as numerator,
+        population_with_decile as denominator,
+        null as value,
+        population_with_decile / population as coverage
     from lsoa11_sums
     union all
     select
-        icb_code, icb_vintage, all_whole,
-        'imd2019_average_score', '2019', 'mysociety_imd2019_lsoa11_scores',
-        null, population_with_score, population_times_score / population_with_score,
-        population_with_score / population
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'imd2019_average_score' as indicator_id,
+        '2019' as period,
+        'mysociety_imd2019_lsoa11_scores' as source_id,
+        null as numerator,
+        population_with_score as denominator,
+        population_times_score / population_with_score as value,
+        population_with_score / population as coverage
     from lsoa11_sums
     union all
     select
-        icb_code, icb_vintage, all_whole,
-        'imd2025_most_deprived_decile_lsoa_share', '2025', 'mhclg_imd2025_lsoa21',
-        lsoas_in_decile_1, lsoas_with_decile, null, lsoas_with_decile / lsoas
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'imd2025_most_deprived_decile_lsoa_share' as indicator_id,
+        '2025' as period,
+        'mhclg_imd2025_lsoa21' as source_id,
+        lsoas_in_decile_1 as numerator,
+        lsoas_with_decile as denominator,
+        null as value,
+        lsoas_with_decile / lsoas as coverage
     from lsoa21_sums
     union all
     select
-        icb_code, icb_vintage, all_whole,
-        'imd2025_most_deprived_decile_population_share', '2025', 'mhclg_imd2025_lsoa21',
-        population_in_decile_1, population_with_decile, null, population_with_decile / population
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'imd2025_most_deprived_decile_population_share' as indicator_id,
+        '2025' as period,
+        'mhclg_imd2025_lsoa21' as source_id,
+        population_in_decile_1 as numerator,
+        population_with_decile as denominator,
+        null as value,
+        population_with_decile / population as coverage
     from lsoa21_sums
     union all
     select
-        icb_code, icb_vintage, all_whole,
-        'imd2025_average_score', '2025', 'mhclg_imd2025_lsoa21',
-        null, population_with_score, population_times_score / population_with_score,
-        population_with_score / population
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'imd2025_average_score' as indicator_id,
+        '2025' as period,
+        'mhclg_imd2025_lsoa21' as source_id,
+        null as numerator,
+        population_with_score as denominator,
+        population_times_score / population_with_score as value,
+        population_with_score / population as coverage
     from lsoa21_sums
 ),
 
@@ -154,8 +209,8 @@ final as (
         period,
         make_date(cast(period as integer), 1, 1) as period_start,
         coalesce(value, numerator / nullif(denominator, 0)) as value,
-        null::double as lower_ci,
-        null::double as upper_ci,
+        cast(null as double) as lower_ci,
+        cast(null as double) as upper_ci,
         numerator,
         denominator,
         case

@@ -20,7 +20,8 @@ renamed as (
         -- the publisher's own status wins: x = not available, u = low reliability (value kept, flagged)
         case
             when lower(trim(status)) = 'x' then 'suppressed'
-            when lower(trim(status)) = 'u' and {{ to_number('observation') }} is not null then 'low_reliability'
+            when lower(trim(status)) = 'u' and {{ to_number('observation') }} is not null
+                then 'low_reliability'
             else {{ value_status('observation', 'ons_els_healthy_life_expectancy') }}
         end as value_status
     from source

@@ -10,7 +10,7 @@ renamed as (
         cast(total_population as integer) as population_all_ages,
         -- working-age denominator used by the APS labour-market indicators
         {% for age in range(16, 65) -%}
-        cast("{{ age }}" as integer){% if not loop.last %} + {% endif %}
+            cast("{{ age }}" as integer){% if not loop.last %} + {% endif %}
         {%- endfor %} as population_aged_16_64
     from source
 )
