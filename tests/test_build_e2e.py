@@ -86,7 +86,7 @@ def test_imd_decile_one_shares_are_proportions(published):
         from icb_indicators where indicator_id like 'imd20%_most_deprived_decile_%' group by all
         """
     ).fetchall()
-    assert len(rows) == 12  # 2 IMD editions x 2 shares x 3 vintages
+    assert len(rows) == 33  # (2 IMD editions x 2 shares + 7 IoD2025 domains) x 3 vintages
     for indicator, vintage, n, low, high, non_null in rows:
         assert n == EXPECTED_ICBS[vintage] and non_null == n, (indicator, vintage)
         assert 0 <= low <= high <= 1, (indicator, vintage)

@@ -4,6 +4,10 @@ lsoa_figures as (
     select * from {{ ref('int_icb_lsoa_indicators_aggregated') }}
 ),
 
+lsoa21_shares as (
+    select * from {{ ref('int_icb_lsoa21_shares_aggregated') }}
+),
+
 la_figures as (
     select * from {{ ref('int_icb_la_indicators_apportioned') }}
 ),
@@ -18,6 +22,8 @@ registry as (
 
 figures as (
     select * from lsoa_figures
+    union all by name
+    select * from lsoa21_shares
     union all by name
     select * from la_figures
 ),

@@ -1,5 +1,6 @@
--- Apportionment weights from local authorities to ICBs, per ICB vintage, from LSOA21 populations. Split LAs
--- are found from the data (an LA whose LSOAs fall in more than one ICB), never from a hand-kept list.
+-- Apportionment weights from local authorities to ICBs, per ICB vintage and population basis, from LSOA21
+-- populations. Split LAs are found from the data (an LA whose LSOAs fall in more than one ICB), never from a
+-- hand-kept list.
 
 with
 
@@ -11,8 +12,8 @@ icb_memberships as (
     select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
 ),
 
-populations as (
-    select * from {{ ref('int_lsoa21_populations_joined') }}
+population_bases as (
+    select * from {{ ref('int_lsoa21_population_bases_unpivoted') }}
 ),
 
 la_in_icb as (
@@ -20,13 +21,17 @@ la_in_icb as (
         la_memberships.la_code,
         icb_memberships.icb_vintage,
         icb_memberships.icb_code,
+        population_bases.population_basis,
         count(*) as lsoa21_count,
-        sum(populations.usual_residents_2021) as usual_residents_2021,
-        sum(populations.population_aged_16_64_2020) as population_aged_16_64_2020
+        sum(population_bases.population) as population
     from la_memberships
     inner join icb_memberships on la_memberships.lsoa21_code = icb_memberships.lsoa21_code
-    inner join populations on la_memberships.lsoa21_code = populations.lsoa21_code
-    group by all
+    inner join population_bases on la_memberships.lsoa21_code = population_bases.lsoa21_code
+    group by
+        la_memberships.la_code,
+        icb_memberships.icb_vintage,
+        icb_memberships.icb_code,
+        population_bases.population_basis
 ),
 
 final as (
@@ -34,12 +39,12 @@ final as (
         la_code,
         icb_vintage,
         icb_code,
+        population_basis,
         lsoa21_count,
-        usual_residents_2021,
-        population_aged_16_64_2020,
-        usual_residents_2021 / sum(usual_residents_2021) over (partition by la_code, icb_vintage)
-            as share_of_la_residents,
-        count(*) over (partition by la_code, icb_vintage) > 1 as is_split_la
+        population,
+        population / nullif(sum(population) over (partition by la_code, icb_vintage, population_basis), 0)
+            as share_of_la_population,
+        count(*) over (partition by la_code, icb_vintage, population_basis) > 1 as is_split_la
     from la_in_icb
 )
 

@@ -1,6 +1,7 @@
 -- Which LSOA21s make up each local authority code a publisher may use: LAD22 districts (before the 2023
 -- Cumbria, North Yorkshire and Somerset reorganisations), LAD24, UTLA23 counties and unitaries, and codes
--- re-issued without a material boundary change (seed la_code_successions). A code present in both LAD22 and
+-- re-issued without a material boundary change (seed la_code_successions), and districts abolished before
+-- 2022 (int_lsoa21_historic_districts_derived). A code present in both LAD22 and
 -- LAD24 takes its 2024 LSOAs only: boundaries were adjusted in between (e.g. Cherwell / West
 -- Northamptonshire), and one LSOA must never belong to two districts at once.
 
@@ -20,6 +21,10 @@ utla_lookup as (
 
 successions as (
     select * from {{ ref('la_code_successions') }}
+),
+
+historic_districts as (
+    select * from {{ ref('int_lsoa21_historic_districts_derived') }}
 ),
 
 lad22 as (
@@ -59,6 +64,12 @@ known_codes as (
     select * from utla23
 ),
 
+older_districts as (
+    -- districts abolished before 2022, found by the names LSOA 2011s carry
+    select * from historic_districts
+    where la_code not in (select known_codes.la_code from known_codes)
+),
+
 successor_codes as (
     select
         successions.new_code as la_code,
@@ -69,6 +80,8 @@ successor_codes as (
 
 final as (
     select * from known_codes
+    union
+    select * from older_districts
     union
     select * from successor_codes
 )

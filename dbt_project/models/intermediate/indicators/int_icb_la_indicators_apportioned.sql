@@ -1,8 +1,10 @@
 -- ICB figures from local-authority figures. Each LA contributes the part of it inside the ICB (its LSOA
--- population there) times its rate: for rates that rebuilds an estimated numerator and denominator, which are
--- summed and then divided. Life expectancies cannot be rebuilt that way, so they are labelled as a
--- population-weighted mean of LA values. Survey standard errors combine as sqrt(sum(w^2 * se^2)), assuming
--- LAs are independent; LAs with no figure are left out and reported through coverage, never counted as zero.
+-- population there, on the population the rate is "per") times its rate: for rates that rebuilds an
+-- estimated numerator and denominator, which are summed and then divided. Statistics that cannot be rebuilt
+-- that way are labelled: life expectancies and standardised rates as a population-weighted mean of LA values;
+-- medians and ratios of medians (aggregation not_aggregable) get no ICB value at all. Survey standard errors
+-- combine as sqrt(sum(w^2 * se^2)), assuming LAs are independent; LAs with no figure are left out and
+-- reported through coverage, never counted as zero.
 
 with
 
@@ -18,19 +20,19 @@ icb_memberships as (
     select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
 ),
 
-populations as (
-    select * from {{ ref('int_lsoa21_populations_joined') }}
+population_bases as (
+    select * from {{ ref('int_lsoa21_population_bases_unpivoted') }}
 ),
 
 icb_totals as (
     select
         icb_memberships.icb_code,
         icb_memberships.icb_vintage,
-        sum(populations.usual_residents_2021) as usual_residents_2021,
-        sum(populations.population_aged_16_64_2020) as population_aged_16_64_2020
+        population_bases.population_basis,
+        sum(population_bases.population) as population
     from icb_memberships
-    inner join populations on icb_memberships.lsoa21_code = populations.lsoa21_code
-    group by all
+    inner join population_bases on icb_memberships.lsoa21_code = population_bases.lsoa21_code
+    group by icb_memberships.icb_code, icb_memberships.icb_vintage, population_bases.population_basis
 ),
 
 joined as (
@@ -39,13 +41,12 @@ joined as (
         weights.icb_code,
         weights.icb_vintage,
         weights.is_split_la,
-        case la_values.weight_basis
-            when 'population_aged_16_64_2020' then weights.population_aged_16_64_2020
-            else weights.usual_residents_2021
-        end as base_population,
+        weights.population as base_population,
         (la_values.upper_ci_95 - la_values.lower_ci_95) / (2 * 1.959963984540054) as standard_error
     from la_values
-    inner join weights on la_values.la_code = weights.la_code
+    inner join weights
+        on la_values.la_code = weights.la_code
+        and la_values.weight_basis = weights.population_basis
 ),
 
 weighted as (
@@ -64,6 +65,7 @@ aggregated as (
         source_id,
         period,
         min(period_start) as period_start,
+        any_value(unit) as unit,
         any_value(weight_basis) as weight_basis,
         any_value(aggregation) as aggregation,
         sum(weight) filter (where is_covered) as covered_weight,
@@ -82,16 +84,17 @@ aggregated as (
 estimated as (
     select
         aggregated.*,
-        aggregated.weighted_sum / nullif(aggregated.covered_weight, 0) as estimate,
+        case
+            when aggregated.aggregation <> 'not_aggregable'
+                then aggregated.weighted_sum / nullif(aggregated.covered_weight, 0)
+        end as estimate,
         sqrt(aggregated.weighted_variance) / nullif(aggregated.covered_weight, 0) as estimate_standard_error,
-        aggregated.covered_base_population / case aggregated.weight_basis
-            when 'population_aged_16_64_2020' then icb_totals.population_aged_16_64_2020
-            else icb_totals.usual_residents_2021
-        end as coverage
+        aggregated.covered_base_population / icb_totals.population as coverage
     from aggregated
     inner join icb_totals
         on aggregated.icb_code = icb_totals.icb_code
         and aggregated.icb_vintage = icb_totals.icb_vintage
+        and aggregated.weight_basis = icb_totals.population_basis
 ),
 
 final as (
@@ -106,10 +109,16 @@ final as (
             as lower_ci,
         case when covered_without_ci = 0 then estimate + 1.959963984540054 * estimate_standard_error end
             as upper_ci,
-        -- for rates in percent the numerator is an estimated count of people; a mean of LA values has none
-        case when aggregation = 'ratio_of_sums' then weighted_sum / 100.0 end as numerator,
-        covered_weight as denominator,
+        -- rates rebuild an estimated count (people, pounds, tonnes); a mean of LA values has no numerator
         case
+            when aggregation <> 'ratio_of_sums_apportioned' or estimate is null then null
+            when unit = 'percent' then weighted_sum / 100.0
+            when unit = 'per_100000' then weighted_sum / 100000.0
+            when unit in ('gbp_per_head', 'tonnes_co2e_per_head') then weighted_sum
+        end as numerator,
+        case when estimate is not null then covered_weight end as denominator,
+        case
+            when aggregation = 'not_aggregable' then 'not_aggregable'
             when estimate is null and all_missing then 'missing'
             when estimate is null then 'suppressed'
             when coverage < 0.9999 then 'partial'
@@ -117,7 +126,8 @@ final as (
             else 'ok'
         end as value_status,
         case
-            when aggregation = 'weighted_mean' then 'la_population_weighted_mean'
+            when aggregation = 'not_aggregable' then 'not_aggregable'
+            when aggregation = 'population_weighted_mean_of_la_values' then 'la_population_weighted_mean'
             when uses_split_la then 'la_apportioned'
             else 'la_aggregated'
         end as method,

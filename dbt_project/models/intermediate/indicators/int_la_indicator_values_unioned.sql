@@ -1,36 +1,97 @@
--- Local-authority figures that feed ICB indicators, stacked with how each is to be weighted. Only one tier of
--- codes is taken per indicator, so no small area is counted twice: lower tier (E06-E09) for the APS rates,
--- upper tier (E06, E08-E10) for healthy life expectancy, which ONS publishes for upper-tier areas only.
+-- Local-authority figures that feed ICB indicators, stacked and matched to the indicator registry
+-- (seed indicator_registry: source_id + source_indicator_name -> indicator_id, la_tier, weight_basis,
+-- aggregation). Only one tier of codes is taken per indicator, so no small area is counted twice: lower tier
+-- (E06-E09) where the source publishes districts, upper tier (E06, E08-E10) where it publishes counties and
+-- unitaries only. A figure that matches no registry row is caught by a singular test, never dropped quietly.
+
+{% set els_models = [
+    'stg_ons_els__employment_rates',
+    'stg_ons_els__inactivity_long_term_sickness_shares',
+    'stg_ons_els__healthy_life_expectancies',
+    'stg_ons_els__adult_obesity_prevalences',
+    'stg_ons_els__apprenticeship_rates',
+    'stg_ons_els__child_poverty_rates',
+    'stg_ons_els__smoking_prevalences',
+    'stg_ons_els__claimant_rates',
+    'stg_ons_els__fe_participation_rates',
+    'stg_ons_els__gcse_attainments',
+    'stg_ons_els__ghg_emissions',
+    'stg_ons_els__household_incomes',
+    'stg_ons_els__weekly_pays',
+    'stg_ons_els__productivities',
+    'stg_ons_els__housing_affordabilities',
+    'stg_ons_els__unemployment_rates',
+    'stg_ons_els__wellbeing_scores',
+    'stg_ons_els__cvd_mortality_rates',
+    'stg_ons_els__ks2_attainments',
+    'stg_ons_els__level3_qualification_rates',
+    'stg_ons_els__no_qualification_rates',
+] %}
 
 with
 
-employment as (
-    select * from {{ ref('stg_ons_els__employment_rates') }}
+registry as (
+    select * from {{ ref('indicator_registry') }}
 ),
 
-long_term_sickness as (
-    select * from {{ ref('stg_ons_els__inactivity_long_term_sickness_shares') }}
+code_overlaps as (
+    select * from {{ ref('int_la_code_overlaps_derived') }}
 ),
 
-healthy_life_expectancy as (
-    select * from {{ ref('stg_ons_els__healthy_life_expectancies') }}
+published_figures as (
+    {% for model in els_models -%}
+        select
+            source_id,
+            area_code,
+            indicator_name,
+            period,
+            period_start,
+            value,
+            lower_ci_95,
+            upper_ci_95,
+            value_status
+        from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
-lower_tier_employment as (
+matched as (
     select distinct
-        case indicator_name
-            when 'Employment rate' then 'employment_rate_16_64'
-            when 'Economically inactive' then 'economic_inactivity_rate_16_64'
-        end as indicator_id,
-        area_code as la_code,
-        period,
-        period_start,
-        value,
-        lower_ci_95,
-        upper_ci_95,
-        value_status
-    from employment
-    where regexp_matches(area_code, '^E0[6-9]')
+        registry.indicator_id,
+        published_figures.source_id,
+        published_figures.area_code as la_code,
+        published_figures.period,
+        published_figures.period_start,
+        published_figures.value,
+        published_figures.lower_ci_95,
+        published_figures.upper_ci_95,
+        published_figures.value_status,
+        registry.unit,
+        registry.weight_basis,
+        registry.aggregation
+    from published_figures
+    inner join registry
+        on published_figures.source_id = registry.source_id
+        and published_figures.indicator_name = registry.source_indicator_name
+    where
+        (registry.la_tier = 'lower' and regexp_matches(published_figures.area_code, '^E0[6-9]'))
+        or (registry.la_tier = 'upper' and regexp_matches(published_figures.area_code, '^E(?:06|08|09|10)'))
+),
+
+deduplicated as (
+    -- where a period lists both a code and the code that superseded it, keep only the latter
+    select matched.*
+    from matched
+    where not exists (
+        select code_overlaps.la_code
+        from code_overlaps
+        inner join matched as newer
+            on code_overlaps.superseded_by = newer.la_code
+        where
+            code_overlaps.la_code = matched.la_code
+            and newer.indicator_id = matched.indicator_id
+            and newer.period = matched.period
+    )
 ),
 
 inactivity_rates as (
@@ -38,76 +99,39 @@ inactivity_rates as (
         la_code,
         period,
         value as inactivity_rate
-    from lower_tier_employment
+    from deduplicated
     where indicator_id = 'economic_inactivity_rate_16_64'
 ),
 
-employment_values as (
-    select
-        indicator_id,
-        'ons_els_employment_rate' as source_id,
-        la_code,
-        period,
-        period_start,
-        value,
-        lower_ci_95,
-        upper_ci_95,
-        value_status,
-        'population_aged_16_64_2020' as weight_basis,
-        1.0 as weight_multiplier,
-        'ratio_of_sums' as aggregation
-    from lower_tier_employment
-),
-
-long_term_sickness_values as (
-    -- a share of the economically inactive: weight each LA by its estimated inactive residents aged 16-64
-    select distinct
-        'inactive_due_to_long_term_sickness_share' as indicator_id,
-        'ons_els_inactivity_long_term_sickness' as source_id,
-        long_term_sickness.area_code as la_code,
-        long_term_sickness.period,
-        long_term_sickness.period_start,
-        long_term_sickness.value,
-        long_term_sickness.lower_ci_95,
-        long_term_sickness.upper_ci_95,
-        long_term_sickness.value_status,
-        'population_aged_16_64_2020' as weight_basis,
-        inactivity_rates.inactivity_rate / 100.0 as weight_multiplier,
-        'ratio_of_sums' as aggregation
-    from long_term_sickness
-    left join inactivity_rates
-        on long_term_sickness.area_code = inactivity_rates.la_code
-        and long_term_sickness.period = inactivity_rates.period
-    where regexp_matches(long_term_sickness.area_code, '^E0[6-9]')
-),
-
-healthy_life_expectancy_values as (
-    select distinct
-        case indicator_name
-            when 'Male healthy life expectancy' then 'healthy_life_expectancy_male'
-            when 'Female healthy life expectancy' then 'healthy_life_expectancy_female'
-        end as indicator_id,
-        'ons_els_healthy_life_expectancy' as source_id,
-        area_code as la_code,
-        period,
-        period_start,
-        value,
-        lower_ci_95,
-        upper_ci_95,
-        value_status,
-        'usual_residents_2021' as weight_basis,
-        1.0 as weight_multiplier,
-        'weighted_mean' as aggregation
-    from healthy_life_expectancy
-    where regexp_matches(area_code, '^E(06|08|09|10)')
-),
-
 final as (
-    select * from employment_values
-    union all
-    select * from long_term_sickness_values
-    union all
-    select * from healthy_life_expectancy_values
+    -- a share of the economically inactive is weighted by the estimated inactive residents aged 16-64
+    select
+        deduplicated.indicator_id,
+        deduplicated.source_id,
+        deduplicated.la_code,
+        deduplicated.period,
+        deduplicated.period_start,
+        deduplicated.value,
+        deduplicated.lower_ci_95,
+        deduplicated.upper_ci_95,
+        deduplicated.value_status,
+        deduplicated.unit,
+        case
+            when
+                deduplicated.weight_basis = 'economically_inactive_aged_16_64'
+                then 'population_aged_16_64_2020'
+            else deduplicated.weight_basis
+        end as weight_basis,
+        case
+            when deduplicated.weight_basis = 'economically_inactive_aged_16_64'
+                then inactivity_rates.inactivity_rate / 100.0
+            else 1.0
+        end as weight_multiplier,
+        deduplicated.aggregation
+    from deduplicated
+    left join inactivity_rates
+        on deduplicated.la_code = inactivity_rates.la_code
+        and deduplicated.period = inactivity_rates.period
 )
 
 select * from final

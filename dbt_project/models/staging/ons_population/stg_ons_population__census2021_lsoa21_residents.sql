@@ -7,7 +7,8 @@ source as (
 renamed as (
     select
         lsoa21_code,
-        cast(usual_residents as integer) as usual_residents
+        cast(usual_residents as integer) as usual_residents,
+        cast(disabled as integer) as disabled
     from source
 )
 

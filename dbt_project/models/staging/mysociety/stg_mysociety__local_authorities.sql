@@ -1,0 +1,20 @@
+with
+
+source as (
+    select * from {{ source('mysociety', 'mysociety_local_authorities') }}
+),
+
+renamed as (
+    select
+        gss_code as la_code,
+        official_name,
+        nice_name,
+        try_cast(end_date as date) as end_date,
+        lower(current_authority) = 'true' as is_current,
+        local_authority_type,
+        replaced_by
+    from source
+    where gss_code is not null
+)
+
+select * from renamed

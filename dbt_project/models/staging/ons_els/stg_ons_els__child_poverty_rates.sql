@@ -1,0 +1,1 @@
+{{ els_staging('ons_els_children_in_relative_poverty') }}

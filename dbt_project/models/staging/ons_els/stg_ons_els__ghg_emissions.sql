@@ -1,0 +1,1 @@
+{{ els_staging('ons_els_greenhouse_gas_emissions') }}

@@ -1,0 +1,1 @@
+{{ els_staging('ons_els_gdhi_per_head') }}

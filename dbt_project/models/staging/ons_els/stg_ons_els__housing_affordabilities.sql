@@ -1,0 +1,1 @@
+{{ els_staging('ons_els_housing_affordability_ratio') }}

@@ -1,0 +1,1 @@
+{{ els_staging('ons_els_gross_median_weekly_pay') }}
