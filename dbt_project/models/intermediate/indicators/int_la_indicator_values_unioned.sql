@@ -2,9 +2,9 @@
 -- (seed indicator_registry: source_id + source_indicator_name -> indicator_id, la_tier, weight_basis,
 -- aggregation). Only one tier of codes is taken per indicator, so no small area is counted twice: lower tier
 -- (E06-E09) where the source publishes districts, upper tier (E06, E08-E10) where it publishes counties and
--- unitaries only. A figure that matches no registry row is caught by a singular test, never dropped quietly.
+-- unitaries only. A figure that matches no registry row fails the build's not_null tests, never dropped quietly.
 
-{% set els_models = [
+{% set la_figure_models = [
     'stg_ons_els__employment_rates',
     'stg_ons_els__inactivity_long_term_sickness_shares',
     'stg_ons_els__healthy_life_expectancies',
@@ -39,7 +39,7 @@ code_overlaps as (
 ),
 
 published_figures as (
-    {% for model in els_models -%}
+    {% for model in la_figure_models -%}
         select
             source_id,
             area_code,
@@ -70,12 +70,15 @@ matched as (
         registry.weight_basis,
         registry.aggregation
     from published_figures
-    inner join registry
+    -- a left join: a publisher's indicator with no registry row keeps a NULL indicator_id, which the not_null
+    -- tests on this model turn into a failed build instead of a silently missing indicator
+    left join registry
         on published_figures.source_id = registry.source_id
         and published_figures.indicator_name = registry.source_indicator_name
     where
         (registry.la_tier = 'lower' and regexp_matches(published_figures.area_code, '^E0[6-9]'))
         or (registry.la_tier = 'upper' and regexp_matches(published_figures.area_code, '^E(?:06|08|09|10)'))
+        or (registry.indicator_id is null and regexp_matches(published_figures.area_code, '^E(?:0[6-9]|10)'))
 ),
 
 deduplicated as (
