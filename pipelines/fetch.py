@@ -4,6 +4,10 @@ Both modes stream bytes into a temporary file beside the target, hash and count 
 the file into place only when it is complete, so a crash or a bad download never leaves a half-written
 artefact where a good one was. Only the opener differs: an HTTP response in live mode, a file in the mirror in
 snapshot mode.
+
+In live mode the publisher-specific part lives in `pipelines.adapters` (one module per `live.kind`); the adapters
+reach the network only through `Fetcher.request`/`download`/`land` here, so the host allowlist, redirect checks,
+retries with backoff and atomic landing are written once.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
-from urllib.parse import urljoin, urlsplit
+from typing import BinaryIO, TypeVar
+from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import requests
 
@@ -28,10 +32,15 @@ from pipelines.registry import Source
 
 log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+
 CHUNK_BYTES = 1 << 20
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 RETRYABLE_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+MAX_IN_MEMORY_BYTES = 64 * 1024 * 1024
+REDACTED = "REDACTED"
+URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry")
 
 
 class FetchError(RuntimeError):
@@ -124,11 +133,76 @@ def _http_chunks(response: requests.Response, describe: str) -> Iterator[bytes]:
     expected = response.headers.get("Content-Length")
     received = response.raw.tell()
     if expected is not None and expected.isdigit() and int(expected) != received:
-        raise _RetryableError(f"{describe}: truncated body, {received} of {expected} bytes")
+        raise RetryableFetchError(f"{describe}: truncated body, {received} of {expected} bytes")
+
+
+@dataclass(frozen=True)
+class Landed:
+    """What a live adapter reports after landing an artefact: where it came from, its sha256 and size."""
+
+    fetched_from: str
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Blanks secrets (such as an API key in a query string) out of URLs, messages and log records."""
+
+    secrets: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, *values: str | None) -> Redactor:
+        """A redactor for the given secrets; empty or missing values are ignored."""
+        return cls(tuple(value for value in values if value))
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            for form in (secret, quote(secret, safe=""), quote_plus(secret)):
+                text = text.replace(form, REDACTED)
+        return text
+
+
+NO_SECRETS = Redactor()
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self._redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+@contextmanager
+def _library_logs_redacted(redact: Redactor) -> Iterator[None]:
+    """urllib3 logs every request line, query string included, at DEBUG; scrub secrets out of those records."""
+    if not redact.secrets:
+        yield
+        return
+    log_filter = _RedactingFilter(redact)
+    loggers = [logging.getLogger(name) for name in URLLIB3_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(log_filter)
 
 
 class Fetcher:
-    """Lands a source's artefact under `landing_dir/<source id>/` and reports its provenance."""
+    """Lands a source's artefact under `landing_dir/<source id>/` and reports its provenance.
+
+    In live mode the adapter for `source.live.kind` (see `pipelines.adapters`) does the publisher-specific part
+    and uses `request`, `download` and `land` here for everything HTTP: the allowlist, redirects, retries with
+    backoff and the temp-file-then-rename landing.
+    """
 
     def __init__(
         self,
@@ -153,69 +227,136 @@ class Fetcher:
         self._sleep = sleep
 
     def fetch(self, source: Source) -> FetchedArtefact:
+        """Land `source`'s artefact (from the mirror or the publisher) and return its provenance."""
         target = self.landing_dir / source.id / source.file_name
         retrieved_at = datetime.now(UTC)
         if self.mode == "snapshot":
-            location, (sha, size) = self._from_mirror(source, target)
+            landed = self._from_mirror(source, target)
         else:
-            location, (sha, size) = self._from_http(source, target)
-        log.info("landed %s from %s (%s bytes, sha256 %s)", source.id, location, size, sha[:12])
+            # Imported here because the adapters import this module for its HTTP layer.
+            from pipelines.adapters import adapter_for
+
+            landed = adapter_for(source.live.kind)(self, source, target)
+        log.info(
+            "landed %s from %s (%s bytes, sha256 %s)", source.id, landed.fetched_from, landed.bytes, landed.sha256[:12]
+        )
         return FetchedArtefact(
             source_id=source.id,
             path=target,
             source_url=source.live.url,
-            fetched_from=location,
+            fetched_from=landed.fetched_from,
             mode=self.mode,
             retrieved_at=retrieved_at,
-            sha256=sha,
-            bytes=size,
+            sha256=landed.sha256,
+            bytes=landed.bytes,
         )
 
     # -- snapshot mirror -------------------------------------------------------------------------------------
-    def _from_mirror(self, source: Source, target: Path) -> tuple[str, tuple[str, int]]:
+    def _from_mirror(self, source: Source, target: Path) -> Landed:
         assert self.snapshot_dir is not None
         mirror_file = self.snapshot_dir / source.snapshot_path
         describe = f"source {source.id} (file {mirror_file})"
         if not mirror_file.is_file():
             raise FetchError(f"{describe}: not found in the snapshot mirror")
         with mirror_file.open("rb") as handle:
-            result = _stream_into_place(_file_chunks(handle), target, DEFAULT_MAX_BYTES, describe)
-        return str(mirror_file), result
+            sha, size = _stream_into_place(_file_chunks(handle), target, DEFAULT_MAX_BYTES, describe)
+        return Landed(str(mirror_file), sha, size)
 
-    # -- live HTTP -------------------------------------------------------------------------------------------
-    def _from_http(self, source: Source, target: Path) -> tuple[str, tuple[str, int]]:
-        assert self.policy is not None
-        url = source.live.url
-        last_error: Exception | None = None
-        for attempt in range(1, self.policy.attempts + 1):
+    # -- live HTTP, shared by every adapter ------------------------------------------------------------------
+    def download(
+        self,
+        source_id: str,
+        url: str,
+        target: Path,
+        *,
+        check: Callable[[Iterator[bytes], str], Iterator[bytes]] | None = None,
+        redact: Redactor = NO_SECRETS,
+    ) -> Landed:
+        """Stream `url` into `target` (temp file, then rename), with retries; `check` may inspect the chunks.
+
+        `check(chunks, describe)` wraps the body stream and raises FetchError to reject it; raising inside the
+        stream discards the temp file, so a rejected body never replaces a good artefact.
+        """
+
+        def stream_to_target(response: requests.Response) -> Landed:
+            describe = f"source {source_id} (url {response.url})"
+            chunks = _http_chunks(response, describe)
+            if check is not None:
+                chunks = check(chunks, describe)
+            sha, size = _stream_into_place(chunks, target, self._live_policy.max_bytes, describe)
+            return Landed(redact(response.url), sha, size)
+
+        return self.request(source_id, url, stream_to_target, redact=redact)
+
+    def get_body(self, source_id: str, url: str, *, redact: Redactor = NO_SECRETS) -> tuple[str, bytes]:
+        """GET a small body (a landing page, a JSON page) into memory, with retries. Returns (final URL, body)."""
+
+        def read(response: requests.Response) -> tuple[str, bytes]:
+            return response.url, read_body(response, f"source {source_id} (url {response.url})")
+
+        return self.request(source_id, url, read, redact=redact)
+
+    def land(self, chunks: Iterable[bytes], target: Path, describe: str) -> tuple[str, int]:
+        """Write generated bytes (e.g. a CSV built from API pages) into `target` atomically. Returns (sha, size)."""
+        return _stream_into_place(iter(chunks), target, self._live_policy.max_bytes, describe)
+
+    def request(
+        self,
+        source_id: str,
+        url: str,
+        handle: Callable[[requests.Response], _T],
+        *,
+        redact: Redactor = NO_SECRETS,
+    ) -> _T:
+        """GET `url` and return `handle(response)`; the one retry loop of the live fetch.
+
+        Retries with exponential backoff on retryable statuses, timeouts, connection errors, truncated bodies
+        and `RetryableFetchError` raised by `handle`; any other failure is a FetchError at once. Every message
+        and library log record passes through `redact`, and the FetchError raised carries no chained
+        exception, so a secret in the URL cannot leak through a traceback.
+        """
+        policy = self._live_policy
+        last_error = ""
+        for attempt in range(1, policy.attempts + 1):
+            failure: str | None = None
             try:
-                with self._open(url, source.id) as response:
-                    describe = f"source {source.id} (url {response.url})"
-                    result = _stream_into_place(
-                        _http_chunks(response, describe), target, self.policy.max_bytes, describe
-                    )
-                    return response.url, result
+                with _library_logs_redacted(redact), self._open(url, source_id) as response:
+                    return handle(response)
             except (
-                _RetryableError,
+                RetryableFetchError,
                 requests.ConnectionError,
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
-                last_error = exc
-                if attempt < self.policy.attempts:
-                    delay = self.policy.backoff_seconds * 2 ** (attempt - 1)
-                    log.warning("source %s: attempt %d failed (%s); retrying in %.1fs", source.id, attempt, exc, delay)
-                    self._sleep(delay)
+                last_error = redact(str(exc))
+            except FetchError as exc:
+                failure = redact(str(exc))
+            except requests.RequestException as exc:
+                failure = redact(f"source {source_id}: request to {url} failed: {exc}")
+            if failure is not None:
+                raise FetchError(failure)
+            if attempt < policy.attempts:
+                delay = policy.backoff_seconds * 2 ** (attempt - 1)
+                log.warning(
+                    "source %s: attempt %d failed (%s); retrying in %.1fs", source_id, attempt, last_error, delay
+                )
+                self._sleep(delay)
         raise FetchError(
-            f"source {source.id}: could not fetch {url} after {self.policy.attempts} attempts: {last_error}"
+            redact(f"source {source_id}: could not fetch {url} after {policy.attempts} attempts: ") + last_error
         )
+
+    @property
+    def _live_policy(self) -> HttpPolicy:
+        if self.policy is None:
+            raise ValueError("live fetches need an HttpPolicy")
+        return self.policy
 
     @contextmanager
     def _open(self, url: str, source_id: str) -> Iterator[requests.Response]:
-        assert self.policy is not None
-        timeout = (self.policy.connect_timeout, self.policy.read_timeout)
-        for _ in range(self.policy.max_redirects + 1):
-            self.policy.check_url(url, source_id)
+        policy = self._live_policy
+        timeout = (policy.connect_timeout, policy.read_timeout)
+        for _ in range(policy.max_redirects + 1):
+            policy.check_url(url, source_id)
             response = self.session.get(url, stream=True, timeout=timeout, allow_redirects=False)
             if response.status_code in REDIRECT_STATUSES:
                 location = response.headers.get("Location")
@@ -226,15 +367,25 @@ class Fetcher:
                 continue
             try:
                 if response.status_code in RETRYABLE_STATUSES:
-                    raise _RetryableError(f"source {source_id}: HTTP {response.status_code} from {url}")
+                    raise RetryableFetchError(f"source {source_id}: HTTP {response.status_code} from {url}")
                 if response.status_code != 200:
                     raise FetchError(f"source {source_id}: HTTP {response.status_code} from {url}")
                 yield response
             finally:
                 response.close()
             return
-        raise FetchError(f"source {source_id}: more than {self.policy.max_redirects} redirects from {url}")
+        raise FetchError(f"source {source_id}: more than {policy.max_redirects} redirects from {url}")
 
 
-class _RetryableError(Exception):
-    pass
+def read_body(response: requests.Response, describe: str, max_bytes: int = MAX_IN_MEMORY_BYTES) -> bytes:
+    """The whole decoded body of a small response, refusing one over `max_bytes` or cut short on the wire."""
+    body = bytearray()
+    for chunk in _http_chunks(response, describe):
+        body += chunk
+        if len(body) > max_bytes:
+            raise FetchError(f"{describe}: larger than the {max_bytes:,}-byte limit for an in-memory response")
+    return bytes(body)
+
+
+class RetryableFetchError(Exception):
+    """A failure worth another attempt (a 5xx, a truncated body, an API error object reporting a server fault)."""

@@ -14,7 +14,16 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 SOURCE_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
@@ -45,28 +54,190 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LiveAccess(_Strict):
-    """How the publisher serves the file today. `url` is fetched as-is in live mode."""
+def _require_https(url: str, field: str) -> str:
+    parts = urlsplit(url)
+    # Plain http is accepted only for a loopback test server; the fetcher refuses even that unless
+    # ICS_BASELINE_ALLOW_LOOPBACK_HTTP=1.
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
+        raise ValueError(f"{field} must be an absolute https URL, got {url!r}")
+    return url
 
-    kind: Literal["http_file"] = "http_file"
+
+def _require_no_query(url: str, why: str) -> str:
+    if urlsplit(url).query:
+        raise ValueError(f"url must not carry a query string ({why}), got {url!r}")
+    return url
+
+
+class _LiveBase(_Strict):
+    """What every live access has: the publisher URL, an optional landing page and notes."""
+
     url: str
     landing_page: str | None = None
     notes: str | None = None
 
     @field_validator("url")
     @classmethod
-    def _https_only(cls, url: str) -> str:
-        parts = urlsplit(url)
-        # Plain http is accepted only for a loopback test server; the fetcher refuses even that unless
-        # ICS_BASELINE_ALLOW_LOOPBACK_HTTP=1.
-        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-        if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
-            raise ValueError(f"live url must be an absolute https URL, got {url!r}")
-        return url
+    def _https_url(cls, url: str) -> str:
+        return _require_https(url, "live url")
+
+    @field_validator("landing_page")
+    @classmethod
+    def _https_landing_page(cls, url: str | None) -> str | None:
+        return None if url is None else _require_https(url, "landing_page")
 
     @property
     def host(self) -> str:
         return urlsplit(self.url).hostname or ""
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Every host this access contacts in live mode."""
+        return frozenset({self.host})
+
+
+class HttpFileAccess(_LiveBase):
+    """A plain file download: `url` is fetched as-is."""
+
+    kind: Literal["http_file"] = "http_file"
+
+
+class ArcGisFeatureServiceAccess(_LiveBase):
+    """An ArcGIS FeatureServer layer (ONS Open Geography Portal), paged into a CSV of its attributes.
+
+    `url` is the layer's `/query` endpoint without parameters; the adapter adds where/outFields/paging.
+    """
+
+    kind: Literal["arcgis_feature_service"]
+    order_by: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*( (ASC|DESC))?$")]] = Field(
+        min_length=1, description="fields that order the rows uniquely; without a stable order pages overlap"
+    )
+    page_size: int = Field(1000, ge=1, le=10_000, description="resultRecordCount per request")
+    where: str = "1=1"
+
+    @field_validator("url")
+    @classmethod
+    def _query_endpoint(cls, url: str) -> str:
+        if not re.search(r"/(FeatureServer|MapServer)/\d+/query$", urlsplit(url).path):
+            raise ValueError(f"url must be a FeatureServer layer's /query endpoint, got {url!r}")
+        return _require_no_query(url, "the adapter adds the query parameters")
+
+
+class FingertipsApiAccess(_LiveBase):
+    """OHID Fingertips `all_data/csv/by_indicator_id`: every area of one area type, for the given indicators."""
+
+    kind: Literal["fingertips_api"]
+    indicator_ids: list[Annotated[int, Field(gt=0)]] = Field(min_length=1)
+    child_area_type_id: int = Field(gt=0, description="e.g. 221 ICBs, 502 upper-tier LAs; check /api/area_types")
+    parent_area_type_id: int = Field(gt=0, description="e.g. 15 England; check /api/area_types")
+    profile_id: int | None = Field(None, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _by_indicator_endpoint(cls, url: str) -> str:
+        if not urlsplit(url).path.endswith("/api/all_data/csv/by_indicator_id"):
+            raise ValueError(f"url must be the /api/all_data/csv/by_indicator_id endpoint, got {url!r}")
+        return _require_no_query(url, "indicator and area type ids are separate fields")
+
+
+NOMIS_RESERVED_PARAMS = frozenset({"uid", "recordoffset", "recordlimit"})
+
+
+class NomisApiAccess(_LiveBase):
+    """A Nomis API dataset as CSV; `params` are the query (geography, date, measures, variables, select)."""
+
+    kind: Literal["nomis_api"]
+    params: dict[str, str] = Field(min_length=1)
+    uid_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] | None = Field(
+        None, description="environment variable holding the Nomis uid; the uid itself never goes in the registry"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _data_csv_endpoint(cls, url: str) -> str:
+        if not re.search(r"/api/v01/dataset/[A-Za-z0-9_]+\.data\.csv$", urlsplit(url).path):
+            raise ValueError(f"url must be a /api/v01/dataset/<id>.data.csv endpoint, got {url!r}")
+        return _require_no_query(url, "put the query in params, and the uid in the environment")
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _comma_join_lists(cls, value: object) -> object:
+        # YAML reads `measures: 20100` as an int and `measures: [20599, 21001]` as a list; Nomis wants "a,b".
+        if isinstance(value, dict):
+            return {
+                key: ",".join(str(v) for v in item) if isinstance(item, list) else str(item)
+                for key, item in value.items()
+            }
+        return value
+
+    @field_validator("params")
+    @classmethod
+    def _no_reserved_params(cls, value: dict[str, str]) -> dict[str, str]:
+        reserved = sorted(key for key in value if key.lower() in NOMIS_RESERVED_PARAMS)
+        if reserved:
+            raise ValueError(
+                f"params must not set {', '.join(reserved)}: the uid comes only from uid_env, and paging and "
+                "row caps are the adapter's business"
+            )
+        return value
+
+
+class GovUkAssetAccess(_LiveBase):
+    """A gov.uk / ons.gov.uk attachment whose hashed URL changes with each re-issue.
+
+    The adapter reads `landing_page`, takes the one link whose absolute URL matches `asset_pattern` and downloads
+    it. `url` is the asset URL last seen there: it pins the asset host and documents the expected file.
+    """
+
+    kind: Literal["govuk_asset"]
+    landing_page: str
+    asset_pattern: str = Field(description="regular expression searched in each absolute link URL on the page")
+
+    @field_validator("asset_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"asset_pattern is not a valid regular expression: {exc}") from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _pattern_matches_the_known_asset(self) -> GovUkAssetAccess:
+        # A pattern that does not even match the asset it was written for is a typo, not a re-issue.
+        if not re.search(self.asset_pattern, self.url):
+            raise ValueError(f"asset_pattern {self.asset_pattern!r} does not match the url {self.url!r}")
+        return self
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        return frozenset({self.host, urlsplit(self.landing_page).hostname or ""})
+
+
+LIVE_KINDS = ("http_file", "arcgis_feature_service", "fingertips_api", "nomis_api", "govuk_asset")
+
+
+def _live_kind(value: object) -> str | None:
+    # Entries written before live adapters existed have no `kind`: they are plain file downloads.
+    if isinstance(value, dict):
+        return value.get("kind", "http_file")
+    return getattr(value, "kind", None)
+
+
+LiveAccess = Annotated[
+    Annotated[HttpFileAccess, Tag("http_file")]
+    | Annotated[ArcGisFeatureServiceAccess, Tag("arcgis_feature_service")]
+    | Annotated[FingertipsApiAccess, Tag("fingertips_api")]
+    | Annotated[NomisApiAccess, Tag("nomis_api")]
+    | Annotated[GovUkAssetAccess, Tag("govuk_asset")],
+    Discriminator(
+        _live_kind,
+        custom_error_type="live_kind",
+        custom_error_message=f"live.kind must be one of {', '.join(LIVE_KINDS)}",
+    ),
+]
+"""How the publisher serves the artefact today; `kind` picks the live adapter (default `http_file`)."""
 
 
 class FileFormat(_Strict):
@@ -118,6 +289,7 @@ class Source(_Strict):
     geography: Geography
     suppression_markers: list[str] | None = None
     cadence: Cadence
+    next_release: str | None = Field(None, description="when the publisher expects the next edition, as it says")
     caveats: str | None = None
 
     @field_validator("columns", mode="before")
@@ -173,8 +345,8 @@ class Registry(_Strict):
 
     @cached_property
     def allowed_hosts(self) -> frozenset[str]:
-        """The only hosts the live fetcher may contact (redirects included)."""
-        return frozenset(s.live.host for s in self.sources)
+        """The only hosts the live fetcher may contact (landing pages and redirects included)."""
+        return frozenset().union(*(s.live.hosts for s in self.sources))
 
     def markers_for(self, source: Source) -> list[str]:
         return source.suppression_markers if source.suppression_markers is not None else self.suppression_markers
@@ -186,10 +358,18 @@ class Registry(_Strict):
             raise KeyError(f"no source {source_id!r} in sources.yaml") from None
 
 
+def _without_union_tag(loc: list[str | int]) -> list[str | int]:
+    # Pydantic puts the matched kind in the location (`live.nomis_api.params`); the YAML has no such level.
+    for i in range(len(loc) - 1):
+        if loc[i] == "live" and loc[i + 1] in LIVE_KINDS:
+            return loc[: i + 1] + loc[i + 2 :]
+    return loc
+
+
 def _describe(error: ValidationError, raw: dict) -> str:
     lines = []
     for err in error.errors():
-        loc = list(err["loc"])
+        loc = _without_union_tag(list(err["loc"]))
         where = ".".join(str(p) for p in loc)
         if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
             try:

@@ -2,7 +2,8 @@
 -- (seed indicator_registry: source_id + source_indicator_name -> indicator_id, la_tier, weight_basis,
 -- aggregation). Only one tier of codes is taken per indicator, so no small area is counted twice: lower tier
 -- (E06-E09) where the source publishes districts, upper tier (E06, E08-E10) where it publishes counties and
--- unitaries only. A figure that matches no registry row fails the build's not_null tests, never dropped quietly.
+-- unitaries only. A figure that matches no registry row fails the build's not_null tests, never dropped
+-- quietly.
 
 {% set la_figure_models = [
     'stg_ons_els__employment_rates',
