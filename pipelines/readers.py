@@ -134,6 +134,17 @@ def _dedupe(header: list[str]) -> list[str]:
 READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "geojson": _read_geojson}
 
 
+def _trim_footer(source: Source, path: Path, table: pd.DataFrame) -> pd.DataFrame:
+    rule = source.format.trim_footer
+    if rule.column not in table.columns:
+        raise SourceFormatError(source, path, "trim_footer names a column that is not declared", column=rule.column)
+    is_data = table[rule.column].fillna("").str.fullmatch(rule.pattern)
+    if not is_data.any():
+        raise SourceFormatError(source, path, f"no row matches {rule.pattern!r}", column=rule.column)
+    last = int(is_data[is_data].index[-1])
+    return table.iloc[: last + 1].reset_index(drop=True)
+
+
 def read_source(source: Source, path: Path) -> pd.DataFrame:
     """Read `path` as `source` and return text columns under their canonical names."""
     frame = READERS[source.format.type](source, path)
@@ -168,6 +179,8 @@ def read_source(source: Source, path: Path) -> pd.DataFrame:
     for col in table.columns:
         table[col] = table[col].str.strip().replace("", pd.NA)
     table = table[~table.isna().all(axis=1)].reset_index(drop=True)
+    if source.format.trim_footer is not None:
+        table = _trim_footer(source, path, table)
     if table.empty:
         raise SourceFormatError(source, path, "no data rows")
     return table

@@ -240,6 +240,14 @@ LiveAccess = Annotated[
 """How the publisher serves the artefact today; `kind` picks the live adapter (default `http_file`)."""
 
 
+class FooterRule(_Strict):
+    """Spreadsheets end with notes ("Back to contents", sources). Rows after the last row whose `column` matches
+    `pattern` are dropped; a non-matching row among the data is kept, so the GX checks still catch junk."""
+
+    column: str
+    pattern: str
+
+
 class FileFormat(_Strict):
     """How to turn the artefact into rows. Header offsets drift between releases, so prefer `header_anchor`."""
 
@@ -253,6 +261,9 @@ class FileFormat(_Strict):
     )
     skip_rows_after_header: int = Field(0, ge=0)
     no_header: bool = Field(False, description="the file has no header row; columns are named by position 1..n")
+    trim_footer: FooterRule | None = Field(
+        None, description="drop the notes that follow the last data row (a data row matches the rule)"
+    )
 
     @model_validator(mode="after")
     def _sheet_for_xlsx(self) -> FileFormat:

@@ -35,7 +35,7 @@ def test_the_registry_loads_and_every_snapshot_file_exists(snapshot_dir):
 
 def test_allowed_hosts_are_exactly_the_live_hosts():
     registry = load_registry(SOURCES_FILE)
-    assert registry.allowed_hosts == {s.live.host for s in registry.sources}
+    assert registry.allowed_hosts == frozenset().union(*(s.live.hosts for s in registry.sources))
     assert "raw.githubusercontent.com" in registry.allowed_hosts
 
 
