@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.fetch import FetchedArtefact
+from pipelines.registry import Registry
 
 PROVENANCE_DDL = """
 create schema if not exists meta;
@@ -70,3 +71,36 @@ def load_raw_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
     except BaseException:
         con.execute("rollback")
         raise
+
+
+def registry_frame(registry: Registry) -> pd.DataFrame:
+    """One row per source with the terms analysts need next to a figure."""
+    return pd.DataFrame(
+        [
+            {
+                "source_id": s.id,
+                "title": s.title,
+                "publisher": s.publisher,
+                "licence": s.licence,
+                "domain": s.domain,
+                "cadence": s.cadence.value,
+                "next_release": s.next_release,
+                "live_kind": s.live.kind,
+                "live_url": s.live.url,
+                "landing_page": s.live.landing_page,
+                "geography_level": s.geography.level.value,
+                "code_vintage": s.geography.code_vintage,
+                "caveats": s.caveats,
+            }
+            for s in registry.sources
+        ]
+    ).astype("string")
+
+
+def replace_meta_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.execute("create schema if not exists meta")
+    con.register("incoming_frame", frame)
+    try:
+        con.execute(f'create or replace table meta."{name}" as select * from incoming_frame')
+    finally:
+        con.unregister("incoming_frame")

@@ -4,21 +4,32 @@ registry as (
     select * from {{ ref('indicator_registry') }}
 ),
 
+sources as (
+    select * from {{ ref('stg_meta__sources') }}
+),
+
 final as (
     select
-        indicator_id as id,
-        title,
-        domain,
-        levelling_up_mission,
-        unit,
-        polarity,
-        definition,
-        numerator_definition,
-        denominator_definition,
-        aggregation,
-        source_id,
-        caveats
+        registry.indicator_id as id,
+        registry.title,
+        registry.domain,
+        registry.theme,
+        registry.levelling_up_mission,
+        registry.unit,
+        registry.polarity,
+        registry.definition,
+        registry.numerator_definition,
+        registry.denominator_definition,
+        registry.aggregation,
+        registry.source_id,
+        sources.publisher,
+        sources.licence,
+        sources.cadence,
+        sources.next_release,
+        sources.landing_page as source_landing_page,
+        registry.caveats
     from registry
+    left join sources on registry.source_id = sources.source_id
 )
 
 select * from final

@@ -6,7 +6,7 @@ from pipelines.fetch import Fetcher, HttpPolicy
 from pipelines.readers import read_source
 from pipelines.registry import Registry, Source
 from pipelines.settings import Settings
-from pipelines.warehouse import connect, load_raw_table
+from pipelines.warehouse import connect, load_raw_table, registry_frame, replace_meta_table
 
 
 def make_fetcher(settings: Settings, registry: Registry) -> Fetcher:
@@ -58,5 +58,23 @@ def build_raw_asset(source: Source, settings: Settings, registry: Registry) -> d
     return _raw_asset
 
 
+def build_registry_asset(settings: Settings, registry: Registry) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["meta", "source_registry"],
+        group_name="sources",
+        kinds={"duckdb"},
+        description="sources.yaml as a table (publisher, licence, cadence, next release, live access), so the"
+        " published indicator registry carries each source's terms without a second hand-kept list.",
+    )
+    def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        frame = registry_frame(registry)
+        with connect(settings.build_database) as con:
+            replace_meta_table(con, "source_registry", frame)
+        return dg.MaterializeResult(metadata={"dagster/row_count": len(frame)})
+
+    return source_registry
+
+
 def build_source_defs(settings: Settings, registry: Registry) -> dg.Definitions:
-    return dg.Definitions(assets=[build_raw_asset(s, settings, registry) for s in registry.sources])
+    raw_assets = [build_raw_asset(s, settings, registry) for s in registry.sources]
+    return dg.Definitions(assets=[*raw_assets, build_registry_asset(settings, registry)])

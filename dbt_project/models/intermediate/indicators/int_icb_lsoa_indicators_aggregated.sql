@@ -32,6 +32,22 @@ imd2025 as (
     select * from {{ ref('stg_mhclg_iod__imd2025_lsoa21_scores') }}
 ),
 
+fuel_poverty as (
+    select * from {{ ref('stg_desnz__fuel_poverty_lsoa11_counts') }}
+),
+
+fuel_poverty_sums as (
+    select
+        lsoa11_memberships.icb_code,
+        lsoa11_memberships.icb_vintage,
+        sum(fuel_poverty.households * lsoa11_memberships.lsoa11_share) as households,
+        sum(fuel_poverty.fuel_poor_households * lsoa11_memberships.lsoa11_share) as fuel_poor_households,
+        bool_and(lsoa11_memberships.lsoa11_share > 1 - 1e-9) as all_whole
+    from lsoa11_memberships
+    inner join fuel_poverty on lsoa11_memberships.lsoa11_code = fuel_poverty.lsoa11_code
+    group by lsoa11_memberships.icb_code, lsoa11_memberships.icb_vintage
+),
+
 lsoa11_facts as (
     select
         lsoa11_memberships.icb_code,
@@ -186,6 +202,19 @@ figures as (
         null as value,
         population_with_decile / population as coverage
     from lsoa21_sums
+    union all
+    select
+        icb_code,
+        icb_vintage,
+        all_whole,
+        'fuel_poverty_lilee_share' as indicator_id,
+        '2020' as period,
+        'desnz_fuel_poverty_lsoa11_2020' as source_id,
+        fuel_poor_households as numerator,
+        households as denominator,
+        100 * fuel_poor_households / households as value,
+        1.0 as coverage
+    from fuel_poverty_sums
     union all
     select
         icb_code,

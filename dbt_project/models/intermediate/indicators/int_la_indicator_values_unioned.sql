@@ -27,6 +27,7 @@
     'stg_ons_els__ks2_attainments',
     'stg_ons_els__level3_qualification_rates',
     'stg_ons_els__no_qualification_rates',
+    'stg_desnz__fuel_poverty_la_rates',
 ] %}
 
 with

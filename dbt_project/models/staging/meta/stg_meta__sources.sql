@@ -1,0 +1,21 @@
+with
+
+source as (
+    select * from {{ source('meta', 'source_registry') }}
+),
+
+renamed as (
+    select
+        source_id,
+        title as source_title,
+        publisher,
+        licence,
+        cadence,
+        next_release,
+        live_url,
+        landing_page,
+        caveats as source_caveats
+    from source
+)
+
+select * from renamed
