@@ -30,6 +30,14 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
     "icb_indicators": ("marts.icb_indicators", "icb_vintage, icb_code, indicator_id, period"),
     "indicators": ("marts.indicators", "id"),
     "icbs": ("marts.icbs", "icb_vintage, icb_code"),
+    "icb_indicator_breakdowns": (
+        "marts.icb_indicator_breakdowns",
+        "icb_vintage, icb_code, indicator_id, period, breakdown, breakdown_value",
+    ),
+    "icb_reconciliations": (
+        "marts.icb_reconciliations",
+        "source_id, indicator_id, icb_vintage, icb_code, period",
+    ),
     "lsoa21_icb_memberships": (
         "intermediate.int_lsoa21_icb_memberships_unioned",
         "icb_vintage, icb_code, lsoa21_code",
@@ -165,6 +173,14 @@ def _assemble(
             "select source_id, file_name, source_url, fetched_from, fetch_mode, retrieved_at, sha256, bytes,"
             " row_count from source_artefacts order by source_id"
         ).df()
+        reconciliation = con.sql(
+            """
+            select source_id, indicator_id, icb_vintage, derived_method, count(*) as comparisons,
+                   median(relative_difference) as median_relative_difference,
+                   max(relative_difference) as max_relative_difference
+            from icb_reconciliations group by all order by all
+            """
+        ).df()
         con.execute("detach build")
         con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.csv'}' (header, delimiter ',')")
         con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.parquet'}' (format parquet)")
@@ -195,6 +211,10 @@ def _assemble(
             for row in sources.to_dict(orient="records")
         ],
         "tables": row_counts,
+        # published ICB values against the baseline's own rebuild of the same figure (table icb_reconciliations)
+        "reconciliation": [
+            {**row, "comparisons": int(row["comparisons"])} for row in reconciliation.to_dict(orient="records")
+        ],
         "files": files,
         "checks": checks,
     }

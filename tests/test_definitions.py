@@ -32,12 +32,15 @@ def test_one_raw_asset_per_registry_source(defs):
 
 
 def test_dbt_sources_are_the_raw_assets(defs):
-    """Every dbt source resolves to a raw asset from sources.yaml, so lineage is connected end to end."""
+    """Every dbt source resolves to an asset the pipeline writes, so lineage is connected end to end."""
     specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
     staging = [spec for key, spec in specs.items() if key.path[0] == "staging"]
     assert staging
     upstream = {dep.asset_key for spec in staging for dep in spec.deps}
-    assert upstream and all(key.path[0] == "raw" and key in specs for key in upstream)
+    assert upstream and all(key in specs for key in upstream)
+    assert {key.path[0] for key in upstream} == {"raw", "meta"}
+    registry = load_registry(PROJECT_ROOT / "sources.yaml")
+    assert {key.path[1] for key in upstream if key.path[0] == "raw"} == {s.id for s in registry.sources}
 
 
 def test_every_gx_suite_is_a_blocking_check(defs):

@@ -169,3 +169,39 @@ def test_every_snapshot_source_parses(snapshot_dir):
     for source in REGISTRY.sources:
         frame = read_source(source, snapshot_dir / source.snapshot_path)
         assert len(frame) > 0 and list(frame.columns)[: len(source.columns)] == list(source.columns), source.id
+
+
+def test_spreadsheet_footer_notes_are_trimmed_but_junk_among_data_is_kept(tmp_path):
+    rows = [
+        ["Table 3: Fuel Poverty by LSOA"],
+        [None],
+        ["LSOA Code", "Number of households", "Number of households in fuel poverty"],
+    ]
+    rows += [["E01000001", 936, 40], ["Total", 1, 1], ["E01000002", 893, 21], ["Back to contents", None, None]]
+    path = _workbook(tmp_path / "fp.xlsx", rows)
+    source = _source("desnz_fuel_poverty_lsoa11_2020", sheet="Table 2", header_anchor="LSOA Code")
+    frame = read_source(source, path)
+    # the trailing note goes; the "Total" row inside the data stays for the GX code check to reject
+    assert frame["lsoa11_code"].tolist() == ["E01000001", "Total", "E01000002"]
+
+
+def test_eric_layout_dollar_delimited_with_two_header_rows_in_cp1252(tmp_path):
+    text = (
+        "$$Trust Profile$$Finance\n"
+        "Organisation Code$Organisation Name$Commissioning Region$Value of contracted out services (\u00a3)\n"
+        "RA2$ROYAL SURREY COUNTY HOSPITAL NHS FOUNDATION TRUST$SOUTH$1,234\n"
+    )
+    path = _write(tmp_path, "ERIC-2015-16-trust.csv", text, "cp1252")
+    source = _source("ons_lad23_utla23_lookup", delimiter="$", header_row=1, encoding="cp1252")
+    source = source.model_copy(
+        update={
+            "columns": {
+                "trust_code": source.columns["lad23_code"].model_copy(update={"aliases": ["Organisation Code"]}),
+                "contracted_out_gbp": source.columns["lad23_code"].model_copy(
+                    update={"aliases": ["Value of contracted out services (\u00a3)"]}
+                ),
+            }
+        }
+    )
+    frame = read_source(source, path)
+    assert frame.iloc[0].tolist() == ["RA2", "1,234"]

@@ -23,6 +23,13 @@ def _make_build_database(path: Path, value: float = 0.25) -> Path:
                    'imd2025_most_deprived_decile_lsoa_share' as indicator_id, '2025' as period, {float(value)} as value;
         create table marts.indicators as select 'imd2025_most_deprived_decile_lsoa_share' as id;
         create table marts.icbs as select 'E54000008' as icb_code, 'ICB24' as icb_vintage;
+        create table marts.icb_reconciliations as
+            select 'ons_health_index_icb22_domains' as source_id, 'health_index_overall' as indicator_id,
+                   'ICB22' as icb_vintage, 'E54000008' as icb_code, '2021' as period,
+                   'la_population_weighted_mean' as derived_method, 0.001 as relative_difference;
+        create table marts.icb_indicator_breakdowns as
+            select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'gp_fte' as indicator_id, '2024' as period,
+                   'practice_imd_quintile' as breakdown, '1' as breakdown_value, 5.5 as value;
         create table intermediate.int_lsoa21_icb_memberships_unioned as
             select 'E01000001' as lsoa21_code, 'E54000008' as icb_code, 'ICB24' as icb_vintage;
         create table meta.raw_artefacts as

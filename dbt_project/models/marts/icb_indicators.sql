@@ -12,6 +12,15 @@ la_figures as (
     select * from {{ ref('int_icb_la_indicators_apportioned') }}
 ),
 
+nhs_anchor_figures as (
+    select * from {{ ref('int_icb_nhs_anchor_indicators_aggregated') }}
+),
+
+health_figures as (
+    -- published ICB values first, rebuilt ones where none was published for the vintage
+    select * from {{ ref('int_icb_health_indicators_preferred') }}
+),
+
 icbs as (
     select * from {{ ref('icbs') }}
 ),
@@ -25,7 +34,13 @@ figures as (
     union all by name
     select * from lsoa21_shares
     union all by name
-    select * from la_figures
+    select la_figures.* from la_figures
+    -- indicators with a published ICB value take theirs from health_figures, which already chose
+    where la_figures.indicator_id not in (select health_figures.indicator_id from health_figures)
+    union all by name
+    select * from nhs_anchor_figures
+    union all by name
+    select * from health_figures
 ),
 
 final as (

@@ -11,6 +11,8 @@ PUBLISHED_MART_KEYS = [
     dg.AssetKey(["marts", "icb_indicators"]),
     dg.AssetKey(["marts", "indicators"]),
     dg.AssetKey(["marts", "icbs"]),
+    dg.AssetKey(["marts", "icb_indicator_breakdowns"]),
+    dg.AssetKey(["marts", "icb_reconciliations"]),
     dg.AssetKey(["intermediate", "int_lsoa21_icb_memberships_unioned"]),
 ]
 

@@ -46,9 +46,13 @@ final as (
     inner join sizes as own_size on shared.la_code = own_size.la_code
     inner join sizes as other_size on shared.other_code = other_size.la_code
     where
-        own_size.lsoa21_count < other_size.lsoa21_count
+        -- most of the code's ground must lie in the other: one LSOA moved by a boundary tweak (Cherwell and
+        -- South Northamptonshire) does not make one district the successor of the other
+        shared.shared_lsoa21s >= 0.5 * own_size.lsoa21_count
+        and own_size.lsoa21_count < other_size.lsoa21_count
         or (
-            own_size.lsoa21_count = other_size.lsoa21_count
+            shared.shared_lsoa21s >= 0.5 * own_size.lsoa21_count
+            and own_size.lsoa21_count = other_size.lsoa21_count
             and shared.la_code in (
                 select successions.old_code from successions
                 where successions.new_code = shared.other_code

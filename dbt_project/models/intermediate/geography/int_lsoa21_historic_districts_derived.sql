@@ -18,6 +18,36 @@ lsoa11_to_lsoa21 as (
     select * from {{ ref('int_lsoa11_lsoa21_weights_derived') }}
 ),
 
+lad24_lookup as (
+    select * from {{ ref('stg_ons_geography__lsoa21_lad24_lookups') }}
+),
+
+direct_successors as (
+    -- a district's ground passed to its successors; an LSOA now in another council (a later boundary
+    -- tweak, e.g. South Northamptonshire to Cherwell) would otherwise count in two districts at once
+    select
+        abolished.la_code,
+        successor.la_code as successor_code
+    from authorities as abolished
+    cross join unnest(abolished.replaced_by_register_codes) as replaced (register_code)
+    inner join authorities as successor on replaced.register_code = successor.register_code
+    where not abolished.is_current
+),
+
+successors as (
+    -- successors may themselves have been replaced (Taunton Deane -> Somerset West and Taunton -> Somerset)
+    select
+        la_code,
+        successor_code
+    from direct_successors
+    union
+    select
+        first_step.la_code,
+        second_step.successor_code
+    from direct_successors as first_step
+    inner join direct_successors as second_step on first_step.successor_code = second_step.la_code
+),
+
 abolished_districts as (
     select
         la_code,
@@ -48,10 +78,20 @@ lsoa21_candidates as (
 
 final as (
     select
-        la_code,
-        lsoa21_code
+        lsoa21_candidates.la_code,
+        lsoa21_candidates.lsoa21_code
     from lsoa21_candidates
-    qualify row_number() over (partition by lsoa21_code order by weight desc, la_code asc) = 1
+    inner join lad24_lookup on lsoa21_candidates.lsoa21_code = lad24_lookup.lsoa21_code
+    where
+        lad24_lookup.lad24_code in (
+            select successors.successor_code from successors
+            where successors.la_code = lsoa21_candidates.la_code
+        )
+        or lsoa21_candidates.la_code not in (select successors.la_code from successors)
+    qualify row_number() over (
+        partition by lsoa21_candidates.lsoa21_code
+        order by lsoa21_candidates.weight desc, lsoa21_candidates.la_code asc
+    ) = 1
 )
 
 select * from final

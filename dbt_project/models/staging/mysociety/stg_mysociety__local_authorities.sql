@@ -12,7 +12,9 @@ renamed as (
         try_cast(end_date as date) as end_date,
         lower(current_authority) = 'true' as is_current,
         local_authority_type,
-        replaced_by
+        register_code,
+        -- register codes of the successor authorities, comma-separated in the source
+        string_split(coalesce(replaced_by, ''), ',') as replaced_by_register_codes
     from source
     where gss_code is not null
 )

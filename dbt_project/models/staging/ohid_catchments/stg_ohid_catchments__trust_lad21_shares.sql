@@ -1,0 +1,16 @@
+with
+
+source as (
+    select * from {{ source('ohid_catchments', 'ohid_trust22_lad21_catchment') }}
+),
+
+final as (
+    select
+        trust_code,
+        lad21_code,
+        {{ to_number('admissions_share') }} as admissions_share,
+        {{ value_status('admissions_share', 'ohid_trust22_lad21_catchment') }} as value_status
+    from source
+)
+
+select * from final
