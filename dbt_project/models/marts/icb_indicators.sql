@@ -8,6 +8,10 @@ lsoa21_shares as (
     select * from {{ ref('int_icb_lsoa21_shares_aggregated') }}
 ),
 
+lsoa11_domain_shares as (
+    select * from {{ ref('int_icb_lsoa11_domain_shares_aggregated') }}
+),
+
 la_figures as (
     select * from {{ ref('int_icb_la_indicators_apportioned') }}
 ),
@@ -33,6 +37,8 @@ figures as (
     select * from lsoa_figures
     union all by name
     select * from lsoa21_shares
+    union all by name
+    select * from lsoa11_domain_shares
     union all by name
     select la_figures.* from la_figures
     -- indicators with a published ICB value take theirs from health_figures, which already chose
