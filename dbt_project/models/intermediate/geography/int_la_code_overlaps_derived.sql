@@ -1,16 +1,12 @@
 -- Pairs of local-authority codes of the same tier that cover some of the same ground: a district and the
 -- unitary that replaced it (E07000026 and E06000063), or a code and its re-issue (E08000019 and E08000039).
 -- Publishers sometimes list both for the same period; the code covering less (or, for equal ground, the
--- older code) is superseded, so each small area is counted once.
+-- older, lower-numbered code) is superseded, so each small area is counted once.
 
 with
 
 memberships as (
     select * from {{ ref('int_la_lsoa21_memberships_unioned') }}
-),
-
-successions as (
-    select * from {{ ref('la_code_successions') }}
 ),
 
 sizes as (
@@ -50,13 +46,11 @@ final as (
         -- South Northamptonshire) does not make one district the successor of the other
         shared.shared_lsoa21s >= 0.5 * own_size.lsoa21_count
         and own_size.lsoa21_count < other_size.lsoa21_count
+        -- the same ground under two codes: ONS issues codes in ascending order, so the higher one is newer
         or (
             shared.shared_lsoa21s >= 0.5 * own_size.lsoa21_count
             and own_size.lsoa21_count = other_size.lsoa21_count
-            and shared.la_code in (
-                select successions.old_code from successions
-                where successions.new_code = shared.other_code
-            )
+            and shared.la_code < shared.other_code
         )
 )
 

@@ -19,8 +19,27 @@ utla_lookup as (
     select * from {{ ref('stg_ons_geography__lad23_utla23_lookups') }}
 ),
 
-successions as (
+seeded_successions as (
     select * from {{ ref('la_code_successions') }}
+),
+
+authorities as (
+    select * from {{ ref('stg_mysociety__local_authorities') }}
+),
+
+successions as (
+    -- re-codings: the seed (recent ones) and the former codes mySociety records for current councils
+    select
+        new_code,
+        old_code
+    from seeded_successions
+    union
+    select
+        authorities.la_code as new_code,
+        trim(former.old_code) as old_code
+    from authorities
+    cross join unnest(authorities.former_la_codes) as former (old_code)
+    where trim(former.old_code) <> ''
 ),
 
 historic_districts as (
@@ -71,11 +90,22 @@ older_districts as (
 ),
 
 successor_codes as (
+    -- a seeded new code takes its predecessor's LSOAs
     select
         successions.new_code as la_code,
         known_codes.lsoa21_code
     from successions
     inner join known_codes on successions.old_code = known_codes.la_code
+),
+
+predecessor_codes as (
+    -- an old code (used in early periods) takes its current successor's LSOAs
+    select
+        successions.old_code as la_code,
+        known_codes.lsoa21_code
+    from successions
+    inner join known_codes on successions.new_code = known_codes.la_code
+    where successions.old_code not in (select known.la_code from known_codes as known)
 ),
 
 final as (
@@ -84,6 +114,8 @@ final as (
     select * from older_districts
     union
     select * from successor_codes
+    union
+    select * from predecessor_codes
 )
 
 select * from final

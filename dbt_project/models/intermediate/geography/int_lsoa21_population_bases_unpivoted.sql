@@ -14,6 +14,7 @@ final as (
     households_2021,
     population_2020,
     population_aged_0_15_2020,
+    population_aged_5_2020,
     population_aged_10_2020,
     population_aged_16_64_2020,
     population_aged_16_plus_2020,

@@ -1,8 +1,9 @@
 -- ICB figures from local-authority figures. Each LA contributes the part of it inside the ICB (its LSOA
 -- population there, on the population the rate is "per") times its rate: for rates that rebuilds an
--- estimated numerator and denominator, which are summed and then divided. Statistics that cannot be rebuilt
--- that way are labelled: life expectancies and standardised rates as a population-weighted mean of LA values;
--- medians and ratios of medians (aggregation not_aggregable) get no ICB value at all. Survey standard errors
+-- estimated numerator and denominator, which are summed and then divided. Counts (sum_apportioned) are
+-- shared among ICBs by each authority's population share. Statistics that cannot be rebuilt are labelled:
+-- life expectancies and standardised rates as a population-weighted mean of LA values; medians and ratios of
+-- medians (aggregation not_aggregable) get no ICB value at all. Survey standard errors
 -- combine as sqrt(sum(w^2 * se^2)), assuming LAs are independent; LAs with no figure are left out and
 -- reported through coverage, never counted as zero.
 
@@ -42,6 +43,7 @@ joined as (
         weights.icb_vintage,
         weights.is_split_la,
         weights.population as base_population,
+        weights.share_of_la_population,
         (la_values.upper_ci_95 - la_values.lower_ci_95) / (2 * 1.959963984540054) as standard_error
     from la_values
     inner join weights
@@ -71,6 +73,8 @@ aggregated as (
         sum(weight) filter (where is_covered) as covered_weight,
         sum(base_population) filter (where is_covered) as covered_base_population,
         sum(weight * value) filter (where is_covered) as weighted_sum,
+        -- a count is shared among ICBs by each authority's population share
+        sum(value * share_of_la_population) filter (where is_covered) as apportioned_total,
         sum(weight * weight * standard_error * standard_error) filter (where is_covered) as weighted_variance,
         count(*) filter (where is_covered and standard_error is null) as covered_without_ci,
         bool_or(is_split_la) filter (where is_covered) as uses_split_la,
@@ -85,6 +89,7 @@ estimated as (
     select
         aggregated.*,
         case
+            when aggregated.aggregation = 'sum_apportioned' then aggregated.apportioned_total
             when aggregated.aggregation <> 'not_aggregable'
                 then aggregated.weighted_sum / nullif(aggregated.covered_weight, 0)
         end as estimate,
@@ -116,7 +121,9 @@ final as (
             when unit = 'per_100000' then weighted_sum / 100000.0
             when unit in ('gbp_per_head', 'tonnes_co2e_per_head') then weighted_sum
         end as numerator,
-        case when estimate is not null then covered_weight end as denominator,
+        case
+            when estimate is not null and aggregation <> 'sum_apportioned' then covered_weight
+        end as denominator,
         case
             when aggregation = 'not_aggregable' then 'not_aggregable'
             when estimate is null and all_missing then 'missing'

@@ -13,6 +13,8 @@ renamed as (
         lower(current_authority) = 'true' as is_current,
         local_authority_type,
         register_code,
+        -- codes the same authority had before a re-coding (e.g. the 2013-14 Hertfordshire changes)
+        string_split(coalesce(former_gss_codes, ''), ',') as former_la_codes,
         -- register codes of the successor authorities, comma-separated in the source
         string_split(coalesce(replaced_by, ''), ',') as replaced_by_register_codes
     from source

@@ -10,6 +10,7 @@ renamed as (
         cast(total_population as integer) as population_all_ages,
         -- denominators of the indicators weighted by an age group (children, working age, adults, ...)
         {{ sum_of_ages(0, 15) }} as population_aged_0_15,
+        {{ sum_of_ages(5, 5) }} as population_aged_5,
         {{ sum_of_ages(10, 10) }} as population_aged_10,
         {{ sum_of_ages(16, 64) }} as population_aged_16_64,
         {{ sum_of_ages(16) }} as population_aged_16_plus,
