@@ -1,7 +1,7 @@
 {{ config(meta={'dagster': {'ref': {'name': 'int_la_indicator_values_unioned'}}}) }}
 
--- Every indicator the registry maps to a source of the LA pipeline must find figures there: a renamed publisher
--- indicator would otherwise vanish from the baseline without an error.
+-- Every indicator the registry maps to a source of the LA pipeline must find figures there: a renamed
+-- publisher indicator would otherwise vanish from the baseline without an error.
 
 with
 
