@@ -36,14 +36,6 @@ code_overlaps as (
     select * from {{ ref('int_la_code_overlaps_derived') }}
 ),
 
-icb_memberships as (
-    select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
-),
-
-population_bases as (
-    select * from {{ ref('int_lsoa21_population_bases_unpivoted') }}
-),
-
 fingertips_rows as (
     select * from qof_smoking
     union all
@@ -181,14 +173,7 @@ la_deduplicated as (
 ),
 
 icb_totals as (
-    select
-        icb_memberships.icb_code,
-        icb_memberships.icb_vintage,
-        population_bases.population_basis,
-        sum(population_bases.population) as population
-    from icb_memberships
-    inner join population_bases on icb_memberships.lsoa21_code = population_bases.lsoa21_code
-    group by icb_memberships.icb_code, icb_memberships.icb_vintage, population_bases.population_basis
+    select * from {{ ref('int_icb_population_bases_aggregated') }}
 ),
 
 la_sums as (

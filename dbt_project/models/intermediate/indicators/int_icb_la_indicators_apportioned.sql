@@ -17,23 +17,8 @@ weights as (
     select * from {{ ref('int_la_icb_weights_derived') }}
 ),
 
-icb_memberships as (
-    select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
-),
-
-population_bases as (
-    select * from {{ ref('int_lsoa21_population_bases_unpivoted') }}
-),
-
 icb_totals as (
-    select
-        icb_memberships.icb_code,
-        icb_memberships.icb_vintage,
-        population_bases.population_basis,
-        sum(population_bases.population) as population
-    from icb_memberships
-    inner join population_bases on icb_memberships.lsoa21_code = population_bases.lsoa21_code
-    group by icb_memberships.icb_code, icb_memberships.icb_vintage, population_bases.population_basis
+    select * from {{ ref('int_icb_population_bases_aggregated') }}
 ),
 
 joined as (
