@@ -158,18 +158,7 @@ la_rows as (
 
 la_deduplicated as (
     -- where a period lists both a code and the code that superseded it, keep only the latter
-    select la_rows.*
-    from la_rows
-    where not exists (
-        select code_overlaps.la_code
-        from code_overlaps
-        inner join la_rows as newer
-            on code_overlaps.superseded_by = newer.area_code
-        where
-            code_overlaps.la_code = la_rows.area_code
-            and newer.indicator_id = la_rows.indicator_id
-            and newer.period = la_rows.period
-    )
+    {{ without_superseded_codes('la_rows', 'area_code') }}
 ),
 
 icb_totals as (

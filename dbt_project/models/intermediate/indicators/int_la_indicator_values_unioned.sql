@@ -90,18 +90,7 @@ matched as (
 
 deduplicated as (
     -- where a period lists both a code and the code that superseded it, keep only the latter
-    select matched.*
-    from matched
-    where not exists (
-        select code_overlaps.la_code
-        from code_overlaps
-        inner join matched as newer
-            on code_overlaps.superseded_by = newer.la_code
-        where
-            code_overlaps.la_code = matched.la_code
-            and newer.indicator_id = matched.indicator_id
-            and newer.period = matched.period
-    )
+    {{ without_superseded_codes('matched', 'la_code') }}
 ),
 
 inactivity_rates as (
