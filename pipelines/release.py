@@ -38,6 +38,15 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "marts.icb_reconciliations",
         "source_id, indicator_id, icb_vintage, icb_code, period",
     ),
+    "icb_indicator_comparisons": (
+        "marts.icb_indicator_comparisons",
+        "icb_vintage, icb_code, indicator_id, period",
+    ),
+    "comparator_values": (
+        "marts.comparator_values",
+        "icb_vintage, group_type, group_code, indicator_id, period",
+    ),
+    "icb_domain_summaries": ("marts.icb_domain_summaries", "icb_vintage, icb_code, domain"),
     "lsoa21_icb_memberships": (
         "intermediate.int_lsoa21_icb_memberships_unioned",
         "icb_vintage, icb_code, lsoa21_code",

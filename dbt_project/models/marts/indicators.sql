@@ -21,6 +21,7 @@ final as (
         registry.numerator_definition,
         registry.denominator_definition,
         registry.aggregation,
+        registry.ci_method,
         registry.source_id,
         sources.publisher,
         sources.licence,

@@ -1,0 +1,77 @@
+with
+
+lsoa_figures as (
+    select * from {{ ref('int_icb_lsoa_indicators_aggregated') }}
+),
+
+lsoa21_shares as (
+    select * from {{ ref('int_icb_lsoa21_shares_aggregated') }}
+),
+
+lsoa11_domain_shares as (
+    select * from {{ ref('int_icb_lsoa11_domain_shares_aggregated') }}
+),
+
+la_figures as (
+    select * from {{ ref('int_icb_la_indicators_apportioned') }}
+),
+
+nhs_anchor_figures as (
+    select * from {{ ref('int_icb_nhs_anchor_indicators_aggregated') }}
+),
+
+health_figures as (
+    -- published ICB values first, rebuilt ones where none was published for the vintage
+    select * from {{ ref('int_icb_health_indicators_preferred') }}
+),
+
+icbs as (
+    select * from {{ ref('icbs') }}
+),
+
+registry as (
+    select * from {{ ref('indicators') }}
+),
+
+figures as (
+    select * from lsoa_figures
+    union all by name
+    select * from lsoa21_shares
+    union all by name
+    select * from lsoa11_domain_shares
+    union all by name
+    select la_figures.* from la_figures
+    -- indicators with a published ICB value take theirs from health_figures, which already chose
+    where la_figures.indicator_id not in (select health_figures.indicator_id from health_figures)
+    union all by name
+    select * from nhs_anchor_figures
+    union all by name
+    select * from health_figures
+),
+
+final as (
+    select
+        figures.icb_code,
+        icbs.icb_name,
+        figures.icb_vintage,
+        figures.indicator_id,
+        figures.period,
+        figures.period_start,
+        figures.value,
+        figures.lower_ci,
+        figures.upper_ci,
+        figures.numerator,
+        figures.denominator,
+        registry.unit,
+        figures.value_status,
+        figures.method,
+        figures.source_id,
+        figures.coverage
+    from figures
+    inner join icbs
+        on figures.icb_code = icbs.icb_code
+        and figures.icb_vintage = icbs.icb_vintage
+    inner join registry on figures.indicator_id = registry.id
+)
+
+select * from final

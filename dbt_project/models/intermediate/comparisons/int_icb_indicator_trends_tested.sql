@@ -1,0 +1,242 @@
+-- The recent trend of every ICB series as of each period, tested on the latest five points up to and
+-- including it, as Fingertips' trend markers do. Points must not overlap: for rolling multi-year periods
+-- ("2020-2022") only every n-th period of an n-year series counts, so a 3-year rolling series needs 15 years
+-- for a test. Time is measured in years from each period's start, so gaps in a series are spaced honestly.
+-- The test follows the indicator's ci_method:
+--   wilson     chi-squared test for linear trend in proportions (Cochran-Armitage) on numerators and
+--              denominators
+--   publisher, byar  weighted least squares on the values with weights 1/se^2, se from the 95% interval; the
+--              slope over its standard error, squared, is chi-squared on 1 df
+--   none       ordinary least squares with a t test on 3 df. These series carry no sampling error, so
+--              the test says only whether five points sit convincingly on a sloped line.
+-- A trend is increasing or decreasing when significant at the 99.8% level; the 95% flag is reported too.
+
+with
+
+figures as (
+    select * from {{ ref('int_icb_indicator_figures_unioned') }}
+),
+
+registry as (
+    select * from {{ ref('indicator_registry') }}
+),
+
+series as (
+    select
+        figures.icb_code,
+        figures.icb_vintage,
+        figures.indicator_id,
+        figures.period,
+        figures.period_start,
+        figures.value,
+        figures.numerator,
+        figures.denominator,
+        figures.unit,
+        registry.polarity,
+        case registry.ci_method
+            when 'wilson' then 'chi_squared_trend'
+            when 'none' then 'ordinary_least_squares'
+            else 'weighted_least_squares'
+        end as trend_method,
+        case
+            when regexp_full_match(figures.period, '\d{4}-\d{4}')
+                then cast(right(figures.period, 4) as integer) - cast(left(figures.period, 4) as integer) + 1
+            else 1
+        end as period_years,
+        date_diff('day', date '2000-01-01', figures.period_start) / 365.25 as years,
+        case registry.ci_method
+            when 'publisher' then (figures.upper_ci - figures.lower_ci) / (2 * {{ z_score('95') }})
+            when 'byar'
+                then
+                    {{ unit_scale('figures.unit') }}
+                    * (
+                        {{ byar_bound('figures.numerator', '95', 'upper') }}
+                        - {{ byar_bound('figures.numerator', '95', 'lower') }}
+                    )
+                    / nullif(figures.denominator, 0) / (2 * {{ z_score('95') }})
+        end as standard_error
+    from figures
+    inner join registry on figures.indicator_id = registry.indicator_id
+),
+
+testable_points as (
+    select
+        *,
+        case trend_method
+            when 'chi_squared_trend'
+                then value is not null and denominator > 0 and numerator between 0 and denominator
+            when 'weighted_least_squares' then value is not null and standard_error > 0
+            else value is not null
+        end as is_testable
+    from series
+),
+
+previous_periods as (
+    select
+        icb_code,
+        icb_vintage,
+        indicator_id,
+        period,
+        lag(period) over series_order as previous_period,
+        lag(value) over series_order as previous_value
+    from series
+    window series_order as (partition by icb_code, icb_vintage, indicator_id order by period_start)
+),
+
+window_points as (
+    select
+        anchor.icb_code,
+        anchor.icb_vintage,
+        anchor.indicator_id,
+        anchor.period,
+        anchor.trend_method,
+        earlier.period as point_period,
+        earlier.years,
+        earlier.value,
+        earlier.numerator,
+        earlier.denominator,
+        earlier.standard_error,
+        {{ unit_scale('earlier.unit') }} as scale,
+        row_number() over (
+            partition by anchor.icb_code, anchor.icb_vintage, anchor.indicator_id, anchor.period
+            order by earlier.period_start desc
+        ) as recency
+    from testable_points as anchor
+    inner join testable_points as earlier
+        on anchor.icb_code = earlier.icb_code
+        and anchor.icb_vintage = earlier.icb_vintage
+        and anchor.indicator_id = earlier.indicator_id
+        and anchor.period_start >= earlier.period_start
+        and (year(anchor.period_start) - year(earlier.period_start)) % anchor.period_years = 0
+    where anchor.is_testable and earlier.is_testable
+),
+
+sums as (
+    select
+        icb_code,
+        icb_vintage,
+        indicator_id,
+        period,
+        any_value(trend_method) as trend_method,
+        any_value(scale) as scale,
+        count(*) as points,
+        max(point_period) filter (where recency = 5) as first_period,
+        -- chi-squared test for trend: x scores are years, r numerators, n denominators
+        sum(denominator) as n_total,
+        sum(numerator) as r_total,
+        sum(denominator * years) as nx,
+        sum(denominator * years * years) as nxx,
+        sum(numerator * years) as rx,
+        -- weighted least squares with w = 1 / se^2
+        sum(1 / (standard_error * standard_error)) as w_total,
+        sum(years / (standard_error * standard_error)) as wx,
+        sum(value / (standard_error * standard_error)) as wy,
+        sum(years * years / (standard_error * standard_error)) as wxx,
+        sum(years * value / (standard_error * standard_error)) as wxy,
+        -- ordinary least squares
+        regr_slope(value, years) as ols_slope,
+        regr_sxx(value, years) as ols_sxx,
+        regr_syy(value, years) as ols_syy,
+        regr_sxy(value, years) as ols_sxy
+    from window_points
+    where recency <= 5
+    group by icb_code, icb_vintage, indicator_id, period
+),
+
+statistics as (
+    select
+        *,
+        r_total / n_total as pooled_proportion,
+        nxx - nx * nx / n_total as nx_spread,
+        wxx - wx * wx / w_total as wx_spread
+    from sums
+),
+
+tests as (
+    select
+        icb_code,
+        icb_vintage,
+        indicator_id,
+        period,
+        trend_method,
+        points,
+        first_period,
+        case trend_method
+            when 'chi_squared_trend' then scale * (rx - pooled_proportion * nx) / nullif(nx_spread, 0)
+            when 'weighted_least_squares' then (wxy - wx * wy / w_total) / nullif(wx_spread, 0)
+            else ols_slope
+        end as slope_per_year,
+        case trend_method
+            when 'chi_squared_trend'
+                then
+                    pow(rx - pooled_proportion * nx, 2)
+                    / nullif(pooled_proportion * (1 - pooled_proportion) * nx_spread, 0)
+            when 'weighted_least_squares' then pow(wxy - wx * wy / w_total, 2) / nullif(wx_spread, 0)
+            else
+                ols_slope
+                / nullif(sqrt(greatest(ols_syy - ols_slope * ols_sxy, 0) / (points - 2) / ols_sxx), 0)
+        end as test_statistic,
+        -- a perfect straight line has no residual variance: its slope is certain
+        trend_method = 'ordinary_least_squares'
+        and ols_syy - ols_slope * ols_sxy <= 1e-12 * ols_syy
+        and ols_slope != 0 as is_exact_line
+    from statistics
+    where points = 5
+),
+
+significance as (
+    select
+        *,
+    {% for level, suffix in [('95', '95'), ('99.8', '998')] %}
+        case
+            when is_exact_line then true
+            when test_statistic is null then false
+            when
+                trend_method = 'ordinary_least_squares'
+                then abs(test_statistic) > {{ t_3df_critical(level) }}
+            else test_statistic > {{ chi_squared_1df_critical(level) }}
+        end as is_significant_{{ suffix }}{{ ',' if not loop.last }}
+    {% endfor %}
+    from tests
+),
+
+final as (
+    select
+        series.icb_code,
+        series.icb_vintage,
+        series.indicator_id,
+        series.period,
+        previous_periods.previous_period,
+        previous_periods.previous_value,
+        series.value - previous_periods.previous_value as change_since_previous,
+        100 * (series.value - previous_periods.previous_value)
+        / nullif(abs(previous_periods.previous_value), 0) as change_since_previous_percent,
+        cast(coalesce(significance.points, 0) as integer) as trend_points,
+        significance.first_period as trend_first_period,
+        case when significance.points = 5 then series.trend_method end as trend_method,
+        significance.slope_per_year as trend_slope_per_year,
+        significance.test_statistic as trend_test_statistic,
+        significance.is_significant_95 as trend_significant_95,
+        significance.is_significant_998 as trend_significant_998,
+        case
+            when series.value is null then 'no_value'
+            when not series.is_testable then 'not_tested'
+            when significance.points is null then 'insufficient_points'
+            when not significance.is_significant_998 then 'no_significant_change'
+            when significance.slope_per_year > 0 then 'increasing'
+            else 'decreasing'
+        end as trend_direction
+    from testable_points as series
+    inner join previous_periods
+        on series.icb_code = previous_periods.icb_code
+        and series.icb_vintage = previous_periods.icb_vintage
+        and series.indicator_id = previous_periods.indicator_id
+        and series.period = previous_periods.period
+    left join significance
+        on series.icb_code = significance.icb_code
+        and series.icb_vintage = significance.icb_vintage
+        and series.indicator_id = significance.indicator_id
+        and series.period = significance.period
+)
+
+select * from final

@@ -1,0 +1,215 @@
+-- Every ICB figure set against England and its NHS region: rank and quintile among the ICBs of its vintage,
+-- gap to England, and significance the way Fingertips judges it. A figure is significantly higher or lower
+-- than England when the England value lies outside the ICB's 95% (or 99.8%) confidence interval. The interval
+-- comes from the publisher, or is computed: Wilson score for counts-based proportions, Byar for crude rates
+-- of counts (registry ci_method). Publisher 95% intervals are widened to 99.8% on a normal approximation,
+-- side by side, so an asymmetric interval stays asymmetric. Counts are neither ranked nor compared: their
+-- size follows the ICB's population, not its performance.
+
+with
+
+figures as (
+    select * from {{ ref('int_icb_indicator_figures_unioned') }}
+),
+
+registry as (
+    select * from {{ ref('indicator_registry') }}
+),
+
+icbs as (
+    select * from {{ ref('icbs') }}
+),
+
+group_values as (
+    select * from {{ ref('int_comparator_group_values_aggregated') }}
+),
+
+enriched as (
+    select
+        figures.*,
+        registry.domain,
+        registry.polarity,
+        registry.ci_method,
+        icbs.nhs_region_code,
+        icbs.nhs_region_name,
+        {{ aggregation_kind('registry.aggregation') }} in ('count', 'count_not_additive') as is_count,
+        figures.numerator is not null
+        and figures.denominator > 0
+        and figures.numerator between 0 and figures.denominator as has_counts
+    from figures
+    inner join registry on figures.indicator_id = registry.indicator_id
+    inner join icbs
+        on figures.icb_code = icbs.icb_code
+        and figures.icb_vintage = icbs.icb_vintage
+),
+
+intervals as (
+    select
+        *,
+        case
+            when ci_method = 'publisher' then lower_ci
+            when ci_method = 'wilson' and has_counts
+                then {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '95', 'lower') }}
+            when ci_method = 'byar' and numerator >= 0 and denominator > 0
+                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '95', 'lower') }} / denominator
+        end as lower_ci_95,
+        case
+            when ci_method = 'publisher' then upper_ci
+            when ci_method = 'wilson' and has_counts
+                then {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '95', 'upper') }}
+            when ci_method = 'byar' and numerator >= 0 and denominator > 0
+                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '95', 'upper') }} / denominator
+        end as upper_ci_95,
+        case
+            when ci_method = 'publisher'
+                then value - (value - lower_ci) * {{ z_score('99.8') }} / {{ z_score('95') }}
+            when ci_method = 'wilson' and has_counts
+                then
+                    {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '99.8', 'lower') }}
+            when ci_method = 'byar' and numerator >= 0 and denominator > 0
+                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '99.8', 'lower') }} / denominator
+        end as lower_ci_998,
+        case
+            when ci_method = 'publisher'
+                then value + (upper_ci - value) * {{ z_score('99.8') }} / {{ z_score('95') }}
+            when ci_method = 'wilson' and has_counts
+                then
+                    {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '99.8', 'upper') }}
+            when ci_method = 'byar' and numerator >= 0 and denominator > 0
+                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '99.8', 'upper') }} / denominator
+        end as upper_ci_998
+    from enriched
+),
+
+compared as (
+    select
+        intervals.*,
+        england.value as england_value,
+        england.value_status as england_value_status,
+        region.value as region_value,
+        peers.value as peer_group_value,
+        case
+            when intervals.value is null then 'no_value'
+            when intervals.is_count then 'count_not_rate'
+            when intervals.polarity = 'not_applicable' then 'no_polarity'
+            when england.value is null then 'no_england_value'
+            when intervals.ci_method = 'none' then 'no_confidence_interval_for_indicator'
+            when
+                intervals.lower_ci_95 is null or intervals.upper_ci_95 is null
+                then 'no_confidence_interval_for_figure'
+        end as not_compared_reason
+    from intervals
+    left join group_values as england
+        on england.group_type = 'england'
+        and intervals.icb_vintage = england.icb_vintage
+        and intervals.indicator_id = england.indicator_id
+        and intervals.period = england.period
+    left join group_values as region
+        on region.group_type = 'nhs_region'
+        and intervals.nhs_region_code = region.group_code
+        and intervals.icb_vintage = region.icb_vintage
+        and intervals.indicator_id = region.indicator_id
+        and intervals.period = region.period
+    left join group_values as peers
+        on peers.group_type = 'peer_group'
+        and intervals.icb_code = peers.group_code
+        and intervals.icb_vintage = peers.icb_vintage
+        and intervals.indicator_id = peers.indicator_id
+        and intervals.period = peers.period
+),
+
+directions as (
+    select
+        *,
+        case
+            when not_compared_reason is not null then null
+            when lower_ci_95 > england_value then 'higher'
+            when upper_ci_95 < england_value then 'lower'
+            else 'similar'
+        end as direction_95,
+        case
+            when not_compared_reason is not null then null
+            when lower_ci_998 > england_value then 'higher'
+            when upper_ci_998 < england_value then 'lower'
+            else 'similar'
+        end as direction_998
+    from compared
+),
+
+ranks as (
+    select
+        icb_code,
+        icb_vintage,
+        indicator_id,
+        period,
+        rank() over (
+            partition by icb_vintage, indicator_id, period
+            order by case when polarity = 'higher_is_better' then -value else value end
+        ) as rank,
+        count(*) over (partition by icb_vintage, indicator_id, period) as rank_of
+    from directions
+    where value is not null and polarity != 'not_applicable' and not is_count
+),
+
+final as (
+    select
+        directions.icb_code,
+        directions.icb_name,
+        directions.icb_vintage,
+        directions.nhs_region_code,
+        directions.nhs_region_name,
+        directions.indicator_id,
+        directions.domain,
+        directions.period,
+        directions.period_start,
+        directions.value,
+        directions.unit,
+        directions.polarity,
+        directions.value_status,
+        directions.method,
+        directions.coverage,
+        directions.ci_method,
+        directions.lower_ci_95,
+        directions.upper_ci_95,
+        directions.lower_ci_998,
+        directions.upper_ci_998,
+        directions.england_value,
+        directions.england_value_status,
+        directions.region_value,
+        directions.peer_group_value,
+        case when not directions.is_count then directions.value - directions.england_value end
+            as gap_to_england,
+        case
+            when not directions.is_count
+                then
+                    100
+                    * (directions.value - directions.england_value)
+                    / nullif(abs(directions.england_value), 0)
+        end as gap_to_england_percent,
+        cast(ranks.rank as integer) as rank,
+        cast(ranks.rank_of as integer) as rank_of,
+        cast(1 + floor(5 * (ranks.rank - 1) / ranks.rank_of) as integer) as quintile,
+        {% for level in ['95', '998'] %}
+            case
+                when directions.direction_{{ level }} is null then 'not_compared'
+                when directions.direction_{{ level }} = 'similar' then 'similar'
+                when
+                    (directions.direction_{{ level }} = 'higher') = (directions.polarity = 'higher_is_better')
+                    then 'better'
+                else 'worse'
+            end as significance_{{ level }},
+        {% endfor %}
+        case
+            when directions.not_compared_reason is null
+                then 'england_value_outside_icb_ci_' || directions.ci_method
+        end as significance_method,
+        directions.not_compared_reason
+    from directions
+    left join ranks
+        on directions.icb_code = ranks.icb_code
+        and directions.icb_vintage = ranks.icb_vintage
+        and directions.indicator_id = ranks.indicator_id
+        and directions.period = ranks.period
+)
+
+select * from final

@@ -1,0 +1,73 @@
+with
+
+compared as (
+    select * from {{ ref('int_icb_indicators_compared') }}
+),
+
+trends as (
+    select * from {{ ref('int_icb_indicator_trends_tested') }}
+),
+
+final as (
+    select
+        compared.icb_code,
+        compared.icb_name,
+        compared.icb_vintage,
+        compared.nhs_region_code,
+        compared.nhs_region_name,
+        compared.indicator_id,
+        compared.domain,
+        compared.period,
+        compared.period_start,
+        compared.value,
+        compared.unit,
+        compared.polarity,
+        compared.value_status,
+        compared.method,
+        compared.coverage,
+        compared.ci_method,
+        compared.lower_ci_95,
+        compared.upper_ci_95,
+        compared.lower_ci_998,
+        compared.upper_ci_998,
+        compared.england_value,
+        compared.england_value_status,
+        compared.region_value,
+        compared.peer_group_value,
+        compared.gap_to_england,
+        compared.gap_to_england_percent,
+        compared.rank,
+        compared.rank_of,
+        compared.quintile,
+        compared.significance_95,
+        compared.significance_998,
+        compared.significance_method,
+        compared.not_compared_reason,
+        trends.previous_period,
+        trends.previous_value,
+        trends.change_since_previous,
+        trends.change_since_previous_percent,
+        trends.trend_points,
+        trends.trend_first_period,
+        trends.trend_method,
+        trends.trend_slope_per_year,
+        trends.trend_test_statistic,
+        trends.trend_significant_95,
+        trends.trend_significant_998,
+        trends.trend_direction,
+        case
+            when trends.trend_direction not in ('increasing', 'decreasing') then trends.trend_direction
+            when compared.polarity = 'not_applicable' then 'not_assessed_no_polarity'
+            when (trends.trend_direction = 'increasing') = (compared.polarity = 'higher_is_better')
+                then 'getting_better'
+            else 'getting_worse'
+        end as trend_assessment
+    from compared
+    inner join trends
+        on compared.icb_code = trends.icb_code
+        and compared.icb_vintage = trends.icb_vintage
+        and compared.indicator_id = trends.indicator_id
+        and compared.period = trends.period
+)
+
+select * from final
