@@ -7,13 +7,12 @@ import dagster as dg
 from pipelines.release import PUBLISHED_TABLES, publish_release
 from pipelines.settings import Settings
 
+# Every dbt model a release copies is upstream of the release (meta.raw_artefacts is written by the raw assets,
+# which are upstream of everything).
 PUBLISHED_MART_KEYS = [
-    dg.AssetKey(["marts", "icb_indicators"]),
-    dg.AssetKey(["marts", "indicators"]),
-    dg.AssetKey(["marts", "icbs"]),
-    dg.AssetKey(["marts", "icb_indicator_breakdowns"]),
-    dg.AssetKey(["marts", "icb_reconciliations"]),
-    dg.AssetKey(["intermediate", "int_lsoa21_icb_memberships_unioned"]),
+    dg.AssetKey(source.split("."))
+    for source, _ in PUBLISHED_TABLES.values()
+    if source.split(".")[0] in {"marts", "intermediate"}
 ]
 
 

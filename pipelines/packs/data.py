@@ -1,0 +1,193 @@
+"""What a baseline pack shows, read once from a published release and sliced per ICB.
+
+Packs are built from the release's DuckDB file only (never the build database), so a pack regenerated later from
+the same release is the same pack. Optional tables (added by later releases) are read when present.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.settings import WAREHOUSE_FILE_NAME
+
+VINTAGE_LABELS = {
+    "ICB22": "July 2022 boundaries (42 ICBs)",
+    "ICB24": "April 2023 to March 2026 boundaries (42 ICBs)",
+    "ICB26": "April 2026 boundaries (36 ICBs)",
+}
+
+OGL_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0. "
+    "Boundaries contain OS data © Crown copyright and database right."
+)
+
+# The columns of icb_indicator_comparisons a pack carries, joined with the registry's description of each.
+INDICATOR_COLUMNS = [
+    "title",
+    "domain",
+    "theme",
+    "levelling_up_mission",
+    "definition",
+    "numerator_definition",
+    "denominator_definition",
+    "aggregation",
+    "source_id",
+    "publisher",
+    "licence",
+    "cadence",
+    "next_release",
+    "source_landing_page",
+    "caveats",
+]
+
+
+def safe_file_stem(code: str, name: str) -> str:
+    """A download name that is safe on every file system: the code plus an ASCII slug of the name."""
+    if not re.fullmatch(r"[A-Z0-9]{3,12}", code):
+        raise ValueError(f"unexpected area code {code!r}")
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80].rstrip("-")
+    return f"{code}-{slug}" if slug else code
+
+
+@dataclass(frozen=True)
+class IcbPack:
+    """Everything one ICB's pack (workbook, report, CSV) shows, for one boundary vintage."""
+
+    release_id: str
+    icb: dict  # icbs row: icb_code, icb_name, icb_vintage, icb_ods_code, nhs_region_code, nhs_region_name, ...
+    comparisons: pd.DataFrame  # every period of every indicator, with the registry's description columns
+    latest: pd.DataFrame  # the latest period with a value of each indicator (one row per indicator)
+    ranges: pd.DataFrame  # per indicator, latest period: min/q1/median/q3/max of ICB values of the vintage
+    domain_summary: pd.DataFrame  # icb_domain_summaries rows
+    breakdowns: pd.DataFrame  # icb_indicator_breakdowns rows
+    reconciliations: pd.DataFrame  # icb_reconciliations rows
+    peers: pd.DataFrame  # icb_peers rows (empty if the release has none)
+    peer_context: pd.DataFrame  # icb_peer_context rows (empty if none)
+    deprivation_deciles: pd.DataFrame  # icb_deprivation_decile_breakdowns rows (empty if none)
+    inequality_gaps: pd.DataFrame  # icb_inequality_gaps rows (empty if none)
+    boundaries: pd.DataFrame  # rows of the release's boundaries table relevant to this ICB (empty if none)
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.icb["icb_code"]
+
+    @property
+    def name(self) -> str:
+        return self.icb["icb_name"]
+
+    @property
+    def vintage(self) -> str:
+        return self.icb["icb_vintage"]
+
+    @property
+    def file_stem(self) -> str:
+        return f"{safe_file_stem(self.code, self.name)}-{self.vintage.lower()}"
+
+
+class ReleaseData:
+    """The tables of one release, loaded once; `pack(code, vintage)` slices them for one ICB."""
+
+    def __init__(self, release_dir: Path):
+        self.release_dir = Path(release_dir)
+        database = self.release_dir / WAREHOUSE_FILE_NAME
+        if not database.is_file():
+            raise FileNotFoundError(f"no published database in {self.release_dir}")
+        manifest_path = self.release_dir / "manifest.json"
+        self.manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+        self.release_id = self.manifest.get("release_id", self.release_dir.name)
+        with duckdb.connect(str(database), read_only=True) as con:
+            tables = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+
+            def read(table: str, sql: str | None = None) -> pd.DataFrame:
+                if table not in tables:
+                    return pd.DataFrame()
+                return con.sql(sql or f"select * from {table}").df()
+
+            self.icbs = read("icbs")
+            self.indicators = read("indicators")
+            self.comparisons = read(
+                "icb_indicator_comparisons",
+                f"""
+                select c.*, {", ".join(f"i.{column}" for column in INDICATOR_COLUMNS if column != "domain")}
+                from icb_indicator_comparisons as c
+                inner join indicators as i on c.indicator_id = i.id
+                order by c.icb_vintage, c.icb_code, i.domain, i.title, c.period_start
+                """,
+            )
+            self.domain_summaries = read("icb_domain_summaries")
+            self.breakdowns = read("icb_indicator_breakdowns")
+            self.reconciliations = read("icb_reconciliations")
+            self.peers = read("icb_peers")
+            self.peer_context = read("icb_peer_context")
+            self.deprivation_deciles = read("icb_deprivation_decile_breakdowns")
+            self.inequality_gaps = read("icb_inequality_gaps")
+            self.boundaries = read("boundaries")
+        self.latest = self._latest_per_indicator(self.comparisons)
+        self.ranges = self._ranges(self.comparisons, self.latest)
+
+    @staticmethod
+    def _latest_per_indicator(comparisons: pd.DataFrame) -> pd.DataFrame:
+        with_value = comparisons[comparisons["value"].notna()]
+        ordered = with_value.sort_values(["period_start", "period"])
+        return ordered.groupby(["icb_vintage", "icb_code", "indicator_id"], as_index=False).tail(1)
+
+    @staticmethod
+    def _ranges(comparisons: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
+        """Spread of ICB values for each indicator's latest period in each vintage (the spine chart's bar)."""
+        periods = latest.groupby(["icb_vintage", "indicator_id"])["period_start"].max().reset_index()
+        values = comparisons.merge(periods, on=["icb_vintage", "indicator_id", "period_start"])
+        values = values[values["value"].notna()]
+        grouped = values.groupby(["icb_vintage", "indicator_id", "period"])["value"]
+        ranges = grouped.agg(
+            icb_min="min",
+            icb_q1=lambda v: v.quantile(0.25),
+            icb_median="median",
+            icb_q3=lambda v: v.quantile(0.75),
+            icb_max="max",
+            icbs_with_value="count",
+        ).reset_index()
+        return ranges
+
+    def icb_keys(self) -> list[tuple[str, str]]:
+        return [(row.icb_code, row.icb_vintage) for row in self.icbs.itertuples()]
+
+    def pack(self, icb_code: str, icb_vintage: str) -> IcbPack:
+        icb_rows = self.icbs[(self.icbs.icb_code == icb_code) & (self.icbs.icb_vintage == icb_vintage)]
+        if icb_rows.empty:
+            known = sorted(self.icbs[self.icbs.icb_code == icb_code].icb_vintage)
+            hint = f" (it exists in {', '.join(known)})" if known else ""
+            raise KeyError(f"ICB {icb_code} is not in vintage {icb_vintage} of release {self.release_id}{hint}")
+
+        def of_icb(frame: pd.DataFrame) -> pd.DataFrame:
+            if frame.empty:
+                return frame
+            return frame[(frame.icb_code == icb_code) & (frame.icb_vintage == icb_vintage)].reset_index(drop=True)
+
+        boundaries = self.boundaries
+        if not boundaries.empty and "icb_vintage" in boundaries.columns:
+            boundaries = boundaries[boundaries.icb_vintage == icb_vintage].reset_index(drop=True)
+        return IcbPack(
+            release_id=self.release_id,
+            icb=icb_rows.iloc[0].to_dict(),
+            comparisons=of_icb(self.comparisons),
+            latest=of_icb(self.latest),
+            ranges=self.ranges[self.ranges.icb_vintage == icb_vintage].reset_index(drop=True),
+            domain_summary=of_icb(self.domain_summaries),
+            breakdowns=of_icb(self.breakdowns),
+            reconciliations=of_icb(self.reconciliations),
+            peers=of_icb(self.peers),
+            peer_context=of_icb(self.peer_context),
+            deprivation_deciles=of_icb(self.deprivation_deciles),
+            inequality_gaps=of_icb(self.inequality_gaps),
+            boundaries=boundaries,
+            manifest=self.manifest,
+        )
