@@ -38,6 +38,8 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "marts.icb_reconciliations",
         "source_id, indicator_id, icb_vintage, icb_code, period",
     ),
+    "icb_peers": ("marts.icb_peers", "icb_vintage, icb_code, peer_rank"),
+    "icb_peer_context": ("marts.icb_peer_context", "icb_vintage, icb_code, variable"),
     "lsoa21_icb_memberships": (
         "intermediate.int_lsoa21_icb_memberships_unioned",
         "icb_vintage, icb_code, lsoa21_code",
