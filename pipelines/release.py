@@ -47,6 +47,8 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "icb_vintage, group_type, group_code, indicator_id, period",
     ),
     "icb_domain_summaries": ("marts.icb_domain_summaries", "icb_vintage, icb_code, domain"),
+    "icb_peers": ("marts.icb_peers", "icb_vintage, icb_code, peer_rank"),
+    "icb_peer_context": ("marts.icb_peer_context", "icb_vintage, icb_code, variable"),
     "lsoa21_icb_memberships": (
         "intermediate.int_lsoa21_icb_memberships_unioned",
         "icb_vintage, icb_code, lsoa21_code",

@@ -35,9 +35,10 @@ def test_comparison_tables_are_published_on_the_icb_indicators_grain(published):
         "select group_type, icb_vintage, count(distinct group_code) from comparator_values group by all"
     ).fetchall()
     counts = {(group_type, vintage): n for group_type, vintage, n in groups}
-    for vintage in ("ICB22", "ICB24", "ICB26"):
+    for vintage, icbs in (("ICB22", 42), ("ICB24", 42), ("ICB26", 36)):
         assert counts[("england", vintage)] == 1
         assert counts[("nhs_region", vintage)] == 7
+        assert counts[("peer_group", vintage)] == icbs
 
 
 def test_england_is_the_ratio_of_summed_counts_and_the_same_on_every_vintage(published):
@@ -93,6 +94,25 @@ def test_region_values_aggregate_the_region_icbs(published):
     assert len(rows) == 7
     for region, share in rows:
         assert regions[region] == pytest.approx(share, rel=1e-12)
+
+
+def test_peer_group_value_aggregates_the_five_peers_without_the_icb(published):
+    frame = published.execute(
+        """
+        select c.icb_code, c.icb_vintage, c.peer_group_value, sum(f.numerator) / sum(f.denominator) * 100 as rate,
+               count(*) as peers, bool_or(p.peer_icb_code = c.icb_code) as includes_itself
+        from icb_indicator_comparisons as c
+        inner join icb_peers as p on c.icb_code = p.icb_code and c.icb_vintage = p.icb_vintage
+        inner join icb_indicators as f
+            on p.peer_icb_code = f.icb_code and p.icb_vintage = f.icb_vintage
+            and c.indicator_id = f.indicator_id and c.period = f.period
+        where c.indicator_id = 'claimant_count_rate' and c.period = '2025'
+        group by all
+        """
+    ).df()
+    assert len(frame) == 42 + 42 + 36
+    assert (frame.peers == 5).all() and not frame.includes_itself.any()
+    assert np.allclose(frame.peer_group_value, frame.rate, rtol=1e-12)
 
 
 def test_wilson_intervals_match_scipy_for_census_counts(published):

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.release import LATEST, publish_release, remove_abandoned_staging
+from pipelines.release import LATEST, PUBLISHED_TABLES, publish_release, remove_abandoned_staging
 
 
 def _make_build_database(path: Path, value: float = 0.25) -> Path:
@@ -30,6 +30,11 @@ def _make_build_database(path: Path, value: float = 0.25) -> Path:
         create table marts.icb_indicator_breakdowns as
             select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'gp_fte' as indicator_id, '2024' as period,
                    'practice_imd_quintile' as breakdown, '1' as breakdown_value, 5.5 as value;
+        create table marts.icb_peers as
+            select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'E54000050' as peer_icb_code, 1 as peer_rank,
+                   1.5 as distance;
+        create table marts.icb_peer_context as
+            select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'gdhi_per_head' as variable, 20000.0 as value;
         create table intermediate.int_lsoa21_icb_memberships_unioned as
             select 'E01000001' as lsoa21_code, 'E54000008' as icb_code, 'ICB24' as icb_vintage;
         create table meta.raw_artefacts as
@@ -38,6 +43,15 @@ def _make_build_database(path: Path, value: float = 0.25) -> Path:
                    'abc' as sha256, 10 as bytes, 1 as row_count;
         """
     )
+    # Published tables these tests do not look into get one row with just their ordering columns.
+    existing = {
+        f"{schema}.{name}"
+        for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
+    for source, order_by in PUBLISHED_TABLES.values():
+        if source not in existing:
+            columns = ", ".join(f"'x' as {column.strip()}" for column in order_by.split(","))
+            con.execute(f"create table {source} as select {columns}")
     con.close()
     return path
 
