@@ -30,6 +30,12 @@ def _make_build_database(path: Path, value: float = 0.25) -> Path:
         create table marts.icb_indicator_breakdowns as
             select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'gp_fte' as indicator_id, '2024' as period,
                    'practice_imd_quintile' as breakdown, '1' as breakdown_value, 5.5 as value;
+        create table marts.icb_deprivation_decile_breakdowns as
+            select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'residents_disabled_share' as measure_id,
+                   '2021' as period, 'IMD2025' as imd_edition, 1 as imd_decile, 0.3 as value;
+        create table marts.icb_inequality_gaps as
+            select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'residents_disabled_share' as measure_id,
+                   '2021' as period, 'IMD2025' as imd_edition, 0.1 as sii;
         create table intermediate.int_lsoa21_icb_memberships_unioned as
             select 'E01000001' as lsoa21_code, 'E54000008' as icb_code, 'ICB24' as icb_vintage;
         create table meta.raw_artefacts as

@@ -12,6 +12,8 @@ PUBLISHED_MART_KEYS = [
     dg.AssetKey(["marts", "indicators"]),
     dg.AssetKey(["marts", "icbs"]),
     dg.AssetKey(["marts", "icb_indicator_breakdowns"]),
+    dg.AssetKey(["marts", "icb_deprivation_decile_breakdowns"]),
+    dg.AssetKey(["marts", "icb_inequality_gaps"]),
     dg.AssetKey(["marts", "icb_reconciliations"]),
     dg.AssetKey(["intermediate", "int_lsoa21_icb_memberships_unioned"]),
 ]
