@@ -34,6 +34,14 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "marts.icb_indicator_breakdowns",
         "icb_vintage, icb_code, indicator_id, period, breakdown, breakdown_value",
     ),
+    "icb_deprivation_decile_breakdowns": (
+        "marts.icb_deprivation_decile_breakdowns",
+        "icb_vintage, icb_code, measure_id, period, imd_edition, imd_decile",
+    ),
+    "icb_inequality_gaps": (
+        "marts.icb_inequality_gaps",
+        "icb_vintage, icb_code, measure_id, period, imd_edition",
+    ),
     "icb_reconciliations": (
         "marts.icb_reconciliations",
         "source_id, indicator_id, icb_vintage, icb_code, period",

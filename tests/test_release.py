@@ -35,6 +35,12 @@ def _make_build_database(path: Path, value: float = 0.25) -> Path:
                    1.5 as distance;
         create table marts.icb_peer_context as
             select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'gdhi_per_head' as variable, 20000.0 as value;
+        create table marts.icb_deprivation_decile_breakdowns as
+            select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'residents_disabled_share' as measure_id,
+                   '2021' as period, 'IMD2025' as imd_edition, 1 as imd_decile, 0.3 as value;
+        create table marts.icb_inequality_gaps as
+            select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'residents_disabled_share' as measure_id,
+                   '2021' as period, 'IMD2025' as imd_edition, 0.1 as sii;
         create table intermediate.int_lsoa21_icb_memberships_unioned as
             select 'E01000001' as lsoa21_code, 'E54000008' as icb_code, 'ICB24' as icb_vintage;
         create table meta.raw_artefacts as
