@@ -105,6 +105,38 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_BLOCKED
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    """Regenerate one ICB's pack (workbook, report, CSV) from the latest release, into --out."""
+    from pipelines.packs.build import write_pack
+    from pipelines.packs.data import ReleaseData
+    from pipelines.release import latest_release
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    release = Path(args.release).resolve() if args.release else latest_release(settings.releases_dir)
+    if release is None or not release.is_dir():
+        print(f"no published release in {settings.releases_dir}; run `ics-baseline build` first", file=sys.stderr)
+        return EXIT_USAGE
+    data = ReleaseData(release)
+    code = args.icb.strip().upper()
+    vintages = [args.vintage.upper()] if args.vintage else sorted(v for c, v in data.icb_keys() if c == code)
+    if not vintages:
+        print(f"ICB {code} is not in release {data.release_id}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out).resolve()
+    for vintage in vintages:
+        try:
+            pack = data.pack(code, vintage)
+        except KeyError as exc:
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        written = write_pack(pack, data.indicators, out)
+        for kind, path in written.items():
+            if path is not None:
+                print(f"{kind}: {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ics-baseline",
@@ -119,6 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--sources", help="registry of inputs (default ./sources.yaml)")
     build.add_argument("--live", action="store_true", help="download from publishers instead of the snapshot")
     build.set_defaults(func=cmd_build)
+
+    pack = sub.add_parser("pack", help="regenerate one ICB's baseline pack from the latest release")
+    pack.add_argument("--icb", required=True, help="ICB code, e.g. E54000057")
+    pack.add_argument(
+        "--vintage",
+        choices=["ICB22", "ICB24", "ICB26", "icb22", "icb24", "icb26"],
+        help="boundary vintage (default: every vintage the ICB exists in)",
+    )
+    pack.add_argument("--out", default="packs", help="output directory (default ./packs)")
+    pack.add_argument("--release", help="release directory (default: the latest release)")
+    pack.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
+    pack.set_defaults(func=cmd_pack)
     return parser
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -20,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.packs.build import build_release_outputs
 from pipelines.settings import PROJECT_ROOT, WAREHOUSE_FILE_NAME
 
 LATEST = "latest"
@@ -63,6 +65,10 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
     ),
     "source_artefacts": ("meta.raw_artefacts", "source_id"),
 }
+
+
+# (staging directory, release id, manifest so far, previous release or None) -> summary for the manifest
+ReleaseOutputs = Callable[[Path, str, dict[str, Any], Path | None], dict[str, Any]]
 
 
 class PublicationError(RuntimeError):
@@ -153,15 +159,22 @@ def publish_release(
     checks: list[dict[str, Any]],
     fetch_mode: str,
     now: datetime | None = None,
+    outputs: ReleaseOutputs | None = build_release_outputs,
 ) -> Release:
+    """Assemble a release in staging, then make it visible with one rename.
+
+    `outputs` writes the packs, bulk downloads and index into the staging directory (None: tables only, for tests
+    of the publication mechanics on a minimal database).
+    """
     now = now or datetime.now(UTC)
     releases_dir.mkdir(parents=True, exist_ok=True)
     remove_abandoned_staging(releases_dir)
     release_id = _new_release_id(releases_dir, now)
+    previous = latest_release(releases_dir)
     staging = releases_dir / f"{STAGING_PREFIX}{release_id}"
     staging.mkdir()
     try:
-        manifest = _assemble(build_database, staging, release_id, checks, fetch_mode, now)
+        manifest = _assemble(build_database, staging, release_id, checks, fetch_mode, now, previous, outputs)
         _fsync_tree(staging)
         final = releases_dir / release_id
         staging.rename(final)
@@ -179,6 +192,8 @@ def _assemble(
     checks: list[dict[str, Any]],
     fetch_mode: str,
     now: datetime,
+    previous: Path | None = None,
+    outputs: ReleaseOutputs | None = None,
 ) -> dict[str, Any]:
     database = staging / WAREHOUSE_FILE_NAME
     row_counts: dict[str, int] = {}
@@ -210,11 +225,6 @@ def _assemble(
     if row_counts["icb_indicators"] == 0:
         raise PublicationError("icb_indicators is empty; refusing to publish an empty release")
 
-    files = {
-        path.name: {"bytes": path.stat().st_size, "sha256": _sha256(path)}
-        for path in sorted(staging.iterdir())
-        if path.is_file()
-    }
     manifest = {
         "release_id": release_id,
         "created_at": now.isoformat(),
@@ -234,8 +244,15 @@ def _assemble(
         "reconciliation": [
             {**row, "comparisons": int(row["comparisons"])} for row in reconciliation.to_dict(orient="records")
         ],
-        "files": files,
         "checks": checks,
+    }
+    # Packs, bulk downloads and the index are part of the release: written before it becomes visible.
+    if outputs is not None:
+        manifest["outputs"] = outputs(staging, release_id, manifest, previous)
+    manifest["files"] = {
+        str(path.relative_to(staging)): {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        for path in sorted(staging.rglob("*"))
+        if path.is_file()
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     return manifest

@@ -75,7 +75,9 @@ CHECKS = [{"asset": "marts/icb_indicators", "check": "marts_icb_indicators", "pa
 
 def test_a_release_has_the_database_files_and_manifest(tmp_path):
     build = _make_build_database(tmp_path / "build.duckdb")
-    release = publish_release(build, tmp_path / "releases", CHECKS, "snapshot", now=datetime(2026, 11, 24, tzinfo=UTC))
+    release = publish_release(
+        build, tmp_path / "releases", CHECKS, "snapshot", now=datetime(2026, 11, 24, tzinfo=UTC), outputs=None
+    )
     assert release.release_id == "20261124T000000Z"
     assert (tmp_path / "releases" / LATEST).readlink().name == release.release_id
     manifest = json.loads((release.path / "manifest.json").read_text())
@@ -89,9 +91,11 @@ def test_a_release_has_the_database_files_and_manifest(tmp_path):
 
 def test_a_second_release_moves_latest_and_leaves_the_first_untouched(tmp_path):
     releases = tmp_path / "releases"
-    first = publish_release(_make_build_database(tmp_path / "a.duckdb"), releases, CHECKS, "snapshot")
+    first = publish_release(_make_build_database(tmp_path / "a.duckdb"), releases, CHECKS, "snapshot", outputs=None)
     before = _digest(first.path)
-    second = publish_release(_make_build_database(tmp_path / "b.duckdb", 0.5), releases, CHECKS, "snapshot")
+    second = publish_release(
+        _make_build_database(tmp_path / "b.duckdb", 0.5), releases, CHECKS, "snapshot", outputs=None
+    )
     assert second.release_id != first.release_id
     assert (releases / LATEST).readlink().name == second.release_id
     assert _digest(first.path) == before
@@ -99,12 +103,12 @@ def test_a_second_release_moves_latest_and_leaves_the_first_untouched(tmp_path):
 
 def test_a_failed_publication_leaves_no_staging_and_latest_unchanged(tmp_path):
     releases = tmp_path / "releases"
-    first = publish_release(_make_build_database(tmp_path / "a.duckdb"), releases, CHECKS, "snapshot")
+    first = publish_release(_make_build_database(tmp_path / "a.duckdb"), releases, CHECKS, "snapshot", outputs=None)
     before = _digest(releases)
     broken = tmp_path / "broken.duckdb"
     duckdb.connect(str(broken)).close()  # no marts at all
     with pytest.raises(duckdb.Error):
-        publish_release(broken, releases, CHECKS, "snapshot")
+        publish_release(broken, releases, CHECKS, "snapshot", outputs=None)
     assert (releases / LATEST).readlink().name == first.release_id
     assert _digest(releases) == before
     assert not list(releases.glob(".staging-*"))
@@ -116,7 +120,7 @@ def test_an_empty_indicator_table_is_refused(tmp_path):
     con.execute("delete from marts.icb_indicators")
     con.close()
     with pytest.raises(RuntimeError, match="empty"):
-        publish_release(build, tmp_path / "releases", CHECKS, "snapshot")
+        publish_release(build, tmp_path / "releases", CHECKS, "snapshot", outputs=None)
     assert not (tmp_path / "releases" / LATEST).exists()
 
 
@@ -126,3 +130,23 @@ def test_staging_left_by_a_killed_publication_is_cleared_and_never_a_release(tmp
     (releases / ".staging-20260101T000000Z" / "ics_baseline.duckdb").write_bytes(b"half")
     assert remove_abandoned_staging(releases) == [".staging-20260101T000000Z"]
     assert list(releases.iterdir()) == []
+
+
+def test_a_failure_while_writing_packs_publishes_nothing(tmp_path):
+    """Packs are written inside the staging directory: if writing them fails, no release appears."""
+    releases = tmp_path / "releases"
+    first = publish_release(_make_build_database(tmp_path / "a.duckdb"), releases, CHECKS, "snapshot", outputs=None)
+    before = _digest(first.path)
+
+    def failing_outputs(staging, release_id, manifest, previous):
+        (staging / "packs").mkdir()
+        (staging / "packs" / "half-written.xlsx").write_bytes(b"PK")
+        raise OSError("disk full while writing packs")
+
+    with pytest.raises(OSError, match="disk full"):
+        publish_release(
+            _make_build_database(tmp_path / "b.duckdb", 0.5), releases, CHECKS, "snapshot", outputs=failing_outputs
+        )
+    assert sorted(p.name for p in releases.iterdir()) == sorted([first.release_id, LATEST])
+    assert (releases / LATEST).resolve() == first.path
+    assert _digest(first.path) == before

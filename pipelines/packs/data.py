@@ -96,13 +96,15 @@ class IcbPack:
 class ReleaseData:
     """The tables of one release, loaded once; `pack(code, vintage)` slices them for one ICB."""
 
-    def __init__(self, release_dir: Path):
+    def __init__(self, release_dir: Path, manifest: dict | None = None):
         self.release_dir = Path(release_dir)
         database = self.release_dir / WAREHOUSE_FILE_NAME
         if not database.is_file():
             raise FileNotFoundError(f"no published database in {self.release_dir}")
         manifest_path = self.release_dir / "manifest.json"
-        self.manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+        if manifest is None and manifest_path.is_file():
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        self.manifest = manifest or {}
         self.release_id = self.manifest.get("release_id", self.release_dir.name)
         with duckdb.connect(str(database), read_only=True) as con:
             tables = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}

@@ -1,0 +1,140 @@
+"""Everything a release offers besides its tables: a pack per ICB and vintage, bulk downloads, the data-quality
+page, what changed since the previous release, and the index page that links them.
+
+Runs inside the release's staging directory, before the rename that makes the release visible, so a release is
+never seen without its packs. `ics-baseline pack` uses the same functions to regenerate one pack elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from pipelines.packs.bulk import write_bulk_downloads
+from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack, ReleaseData
+from pipelines.packs.diff import compare_releases
+from pipelines.packs.excel import write_workbook
+from pipelines.settings import WAREHOUSE_FILE_NAME
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("pipelines.packs", "templates"),
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _render_report(pack: IcbPack, path: Path) -> Path | None:
+    """The HTML report, where the report module is installed (it brings the charting dependencies)."""
+    try:
+        from pipelines.packs.html_report import render_icb_report
+    except ImportError:
+        return None
+    return render_icb_report(pack, path)
+
+
+def write_pack(pack: IcbPack, indicators, out_dir: Path) -> dict[str, Path | None]:
+    """One ICB's workbook and report, under out_dir/<vintage>/."""
+    folder = out_dir / pack.vintage.lower()
+    workbook = write_workbook(pack, indicators, folder / f"{pack.file_stem}.xlsx")
+    report = _render_report(pack, folder / f"{pack.file_stem}.html")
+    return {"workbook": workbook, "report": report}
+
+
+def build_release_outputs(
+    release_dir: Path,
+    release_id: str,
+    manifest: dict[str, Any],
+    previous_release: Path | None,
+) -> dict[str, Any]:
+    """Write packs/, csv/, parquet/, csv-metadata.json, changes.json, data-quality.html and index.html."""
+    data = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
+    packs_dir = release_dir / "packs"
+    entries = []
+    for code, vintage in data.icb_keys():
+        pack = data.pack(code, vintage)
+        written = write_pack(pack, data.indicators, packs_dir)
+        entries.append((pack, written))
+    bulk = write_bulk_downloads(release_dir, [(p.code, p.vintage, p.file_stem) for p, _ in entries])
+    changes = compare_releases(release_dir, previous_release, new_release_id=release_id)
+    (release_dir / "changes.json").write_text(json.dumps(changes, indent=2, default=str) + "\n", encoding="utf-8")
+    _write_data_quality_page(release_dir, release_id, manifest)
+    _write_index(release_dir, release_id, manifest, entries, bulk, changes)
+    return {
+        "packs": len(entries),
+        "reports": sum(1 for _, written in entries if written["report"] is not None),
+        "changes": {key: changes.get(key) for key in ("figures_added", "figures_dropped", "figures_revised")},
+    }
+
+
+def _relative(path: Path | None, root: Path) -> str | None:
+    return None if path is None else str(path.relative_to(root))
+
+
+def _check_counts(checks: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "checks_total": len(checks),
+        "checks_passed": sum(1 for c in checks if c["passed"]),
+        "checks_warned": sum(1 for c in checks if not c["passed"] and c["severity"] != "ERROR"),
+        "checks_blocking_failed": sum(1 for c in checks if not c["passed"] and c["severity"] == "ERROR"),
+    }
+
+
+def _write_index(release_dir, release_id, manifest, entries, bulk, changes) -> None:
+    vintages = []
+    for vintage in sorted({pack.vintage for pack, _ in entries}):
+        packs = sorted((p for p in entries if p[0].vintage == vintage), key=lambda p: p[0].name)
+        vintages.append(
+            {
+                "id": vintage.lower(),
+                "label": f"{vintage}: {VINTAGE_LABELS.get(vintage, vintage)}",
+                "packs": [
+                    {
+                        "name": pack.name,
+                        "code": pack.code,
+                        "region": pack.icb.get("nhs_region_name") or "",
+                        "report": _relative(written["report"], release_dir),
+                        "workbook": _relative(written["workbook"], release_dir),
+                        "csv": bulk["per_ics_csv"][(pack.code, pack.vintage)],
+                    }
+                    for pack, written in packs
+                ],
+            }
+        )
+    checks = manifest.get("checks", [])
+    sources = manifest.get("sources", [])
+    html = TEMPLATES.get_template("index.html.j2").render(
+        release_id=release_id,
+        created_at=manifest.get("created_at", ""),
+        fetch_mode=manifest.get("fetch_mode", ""),
+        code_version=(manifest.get("code_version") or {}).get("git_commit") or "unknown",
+        packs_total=len(entries),
+        vintages=vintages,
+        database=WAREHOUSE_FILE_NAME,
+        parquet=bulk["parquet"],
+        sources_total=len(sources),
+        stale_sources=[s["source_id"] for s in sources if s.get("stale")],
+        changes=changes,
+        attribution=OGL_ATTRIBUTION,
+        **_check_counts(checks),
+    )
+    (release_dir / "index.html").write_text(html, encoding="utf-8")
+
+
+def _write_data_quality_page(release_dir: Path, release_id: str, manifest: dict[str, Any]) -> None:
+    checks = sorted(manifest.get("checks", []), key=lambda c: (c["passed"], c["asset"], c["check"]))
+    html = TEMPLATES.get_template("data_quality.html.j2").render(
+        release_id=release_id,
+        checks=checks,
+        warnings=[c for c in checks if not c["passed"]],
+        sources=[{"stale": False, "stale_reason": "", **s} for s in manifest.get("sources", [])],
+        reconciliation=manifest.get("reconciliation", []),
+        attribution=OGL_ATTRIBUTION,
+        **_check_counts(checks),
+    )
+    (release_dir / "data-quality.html").write_text(html, encoding="utf-8")

@@ -1,0 +1,149 @@
+"""Bulk downloads of a release: partitioned Parquet, one CSV per ICS, and W3C CSVW metadata for the CSVs.
+
+Column titles and descriptions come from the dbt contracts of the marts (models/marts/*.yml), the same text
+analysts see in dbt docs, so the CSVW metadata cannot drift from the warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from pipelines.settings import DBT_PROJECT_DIR, WAREHOUSE_FILE_NAME
+
+CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
+CSVW_DATATYPES = {
+    "VARCHAR": "string",
+    "DOUBLE": "double",
+    "FLOAT": "float",
+    "INTEGER": "integer",
+    "BIGINT": "integer",
+    "HUGEINT": "integer",
+    "DATE": "date",
+    "BOOLEAN": "boolean",
+    "TIMESTAMP": "dateTime",
+    "TIMESTAMP WITH TIME ZONE": "dateTime",
+}
+
+# The per-ICS CSV: an ICB's benchmarked figures (every period), with the indicator title beside the id.
+PER_ICS_QUERY = """
+select c.icb_code, c.icb_name, c.icb_vintage, c.indicator_id, i.title as indicator_title, c.domain, c.period,
+       c.period_start, c.value, c.unit, c.lower_ci_95, c.upper_ci_95, c.value_status, c.method, c.coverage,
+       c.england_value, c.region_value, c.peer_group_value, c.rank, c.rank_of, c.quintile, c.significance_95,
+       c.significance_998, c.trend_direction, c.trend_assessment, c.change_since_previous
+from icb_indicator_comparisons as c
+inner join indicators as i on c.indicator_id = i.id
+where c.icb_code = $code and c.icb_vintage = $vintage
+order by c.domain, c.indicator_id, c.period_start, c.period
+"""
+
+
+def mart_column_docs() -> dict[str, dict[str, str]]:
+    """{mart: {column: description}} from the dbt YAML of the marts."""
+    docs: dict[str, dict[str, str]] = {}
+    for path in sorted((DBT_PROJECT_DIR / "models" / "marts").glob("*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            docs[model["name"]] = {
+                column["name"]: " ".join(str(column.get("description", "")).split())
+                for column in model.get("columns", [])
+            }
+    docs["indicator_title"] = {}
+    return docs
+
+
+def _schema(con: duckdb.DuckDBPyConnection, query: str, params: dict, descriptions: dict[str, str]) -> dict:
+    described = con.execute(f"describe {query}", params).fetchall()
+    columns = []
+    for name, column_type, *_ in described:
+        column: dict[str, Any] = {
+            "name": name,
+            "titles": name,
+            "datatype": CSVW_DATATYPES.get(str(column_type).upper(), "string"),
+        }
+        if descriptions.get(name):
+            column["dc:description"] = descriptions[name]
+        columns.append(column)
+    return {"columns": columns}
+
+
+def write_bulk_downloads(release_dir: Path, pack_keys: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """Write parquet/, csv/ (one file per ICS and vintage) and csv-metadata.json into `release_dir`.
+
+    pack_keys: (icb_code, icb_vintage, file_stem) for every pack.
+    Returns {"per_ics_csv": {(code, vintage): relative path}, "parquet": [relative paths]}.
+    """
+    docs = mart_column_docs()
+    database = release_dir / WAREHOUSE_FILE_NAME
+    per_ics: dict[tuple[str, str], str] = {}
+    parquet_files: list[str] = []
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        parquet_root = release_dir / "parquet"
+        parquet_root.mkdir(parents=True, exist_ok=True)
+        for table in tables:
+            columns = {r[0] for r in con.execute(f"describe {table}").fetchall()}
+            if "icb_vintage" in columns:
+                # Hive-style partitions let analysts read one boundary vintage without scanning the others.
+                target = parquet_root / table
+                con.execute(f"copy (select * from {table}) to '{target}' (format parquet, partition_by (icb_vintage))")
+                parquet_files += [str(p.relative_to(release_dir)) for p in sorted(target.rglob("*.parquet"))]
+            else:
+                target = parquet_root / f"{table}.parquet"
+                con.execute(f"copy (select * from {table}) to '{target}' (format parquet)")
+                parquet_files.append(str(target.relative_to(release_dir)))
+
+        csv_tables = []
+        per_ics_schema = None
+        for code, vintage, stem in pack_keys:
+            relative = Path("csv") / vintage.lower() / f"{stem}.csv"
+            target = release_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # DuckDB's COPY does not take prepared parameters: fetch, then write with the same CSV dialect.
+            frame = con.execute(PER_ICS_QUERY, {"code": code, "vintage": vintage}).df()
+            frame.to_csv(target, index=False, lineterminator="\n")
+            per_ics[(code, vintage)] = str(relative)
+            if per_ics_schema is None:
+                per_ics_schema = _schema(
+                    con,
+                    PER_ICS_QUERY,
+                    {"code": code, "vintage": vintage},
+                    {**docs.get("icb_indicator_comparisons", {}), "indicator_title": "Short title of the indicator."},
+                )
+            csv_tables.append(
+                {
+                    "url": str(relative),
+                    "dc:title": f"{frame.icb_name.iloc[0] if len(frame) else code} ({vintage}): benchmarked figures",
+                    "tableSchema": "csv/per-ics-schema.json",
+                }
+            )
+        if per_ics_schema is not None:
+            per_ics_schema["primaryKey"] = ["icb_code", "icb_vintage", "indicator_id", "period"]
+            (release_dir / "csv").mkdir(exist_ok=True)
+            (release_dir / "csv" / "per-ics-schema.json").write_text(
+                json.dumps({"@context": CSVW_CONTEXT, **per_ics_schema}, indent=2) + "\n", encoding="utf-8"
+            )
+
+        whole_tables = []
+        for csv_path in sorted(release_dir.glob("*.csv")):
+            table = csv_path.stem
+            if table not in tables:
+                continue
+            schema = _schema(con, f"select * from {table}", {}, docs.get(table, {}))
+            schema["primaryKey"] = {
+                "icb_indicators": ["icb_code", "icb_vintage", "indicator_id", "period"],
+            }.get(table, [])
+            whole_tables.append({"url": csv_path.name, "dc:title": table, "tableSchema": schema})
+
+    metadata = {
+        "@context": [CSVW_CONTEXT, {"@language": "en"}],
+        "dc:title": f"ICS Baseline release {release_dir.name.removeprefix('.staging-')}",
+        "dc:license": {"@id": "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"},
+        "dc:publisher": "ICS Baseline",
+        "tables": whole_tables + csv_tables,
+    }
+    (release_dir / "csv-metadata.json").write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    return {"per_ics_csv": per_ics, "parquet": parquet_files}

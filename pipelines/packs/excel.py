@@ -1,0 +1,536 @@
+"""The Excel workbook of one ICB's baseline pack (xlsxwriter).
+
+Sheets: Summary, one per Step 1 domain (latest figure of each indicator with its benchmarks), Series (every
+period), Peers, Inequality, Metadata, Data quality, About. Significance is shown by a symbol and a word as well
+as a colour, so it survives printing in black and white and reading by screen readers.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+
+from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack
+
+DOMAINS = [
+    "employment and skills",
+    "research and development",
+    "procurement",
+    "estates",
+    "population health",
+    "net zero",
+    "civic leadership",
+]
+
+SIGNIFICANCE_LABELS = {
+    "better": "▲ Better",
+    "similar": "● Similar",
+    "worse": "▼ Worse",
+    "not_compared": "– Not compared",
+}
+SIGNIFICANCE_COLOURS = {"better": "#D9EAD3", "similar": "#FFF2CC", "worse": "#F4CCCC", "not_compared": "#EEEEEE"}
+
+TREND_LABELS = {
+    "getting_better": "Getting better",
+    "getting_worse": "Getting worse",
+    "no_significant_change": "No significant change",
+    "insufficient_points": "Fewer than 5 points",
+    "not_tested": "Not tested",
+    "not_assessed_no_polarity": "Changing (no polarity)",
+    "no_value": "",
+}
+
+# Excel number formats by unit. Percentages are published as 0-100 values; proportions as 0-1.
+UNIT_FORMATS = {
+    "percent": "0.0",
+    "proportion": "0.0%",
+    "per_100000": "#,##0.0",
+    "persons": "#,##0",
+    "dwellings": "#,##0",
+    "trusts": "#,##0",
+    "trust_equivalents": "#,##0.00",
+    "gbp": "£#,##0",
+    "gbp_per_head": "£#,##0",
+    "gbp_per_hour": "£#,##0.00",
+    "gbp_per_job": "£#,##0",
+    "gbp_per_week": "£#,##0.0",
+    "kwh": "#,##0",
+    "square_metres": "#,##0",
+    "years": "0.0",
+    "years_gap": "0.0",
+    "minutes": "0.0",
+    "score": "0.00",
+    "score_0_10": "0.00",
+    "index": "0.0",
+    "ratio": "0.00",
+    "tonnes_co2e_per_head": "0.00",
+}
+DEFAULT_FORMAT = "#,##0.00"
+
+# (header, source column, kind) of a domain sheet; kind "value" takes the row's unit format.
+DOMAIN_COLUMNS: list[tuple[str, str, str]] = [
+    ("Indicator", "title", "text"),
+    ("Period", "period", "text"),
+    ("Value", "value", "value"),
+    ("Unit", "unit", "text"),
+    ("Lower 95% CI", "lower_ci_95", "value"),
+    ("Upper 95% CI", "upper_ci_95", "value"),
+    ("England", "england_value", "value"),
+    ("NHS region", "region_value", "value"),
+    ("Peer average", "peer_group_value", "value"),
+    ("Rank", "rank", "integer"),
+    ("Of", "rank_of", "integer"),
+    ("Quintile (1 = best)", "quintile", "integer"),
+    ("Compared with England (95%)", "significance_95", "significance"),
+    ("Compared with England (99.8%)", "significance_998", "significance"),
+    ("Recent trend", "trend_assessment", "trend"),
+    ("Change since previous period", "change_since_previous", "value"),
+    ("Previous period", "previous_period", "text"),
+    ("How the figure was made", "method", "text"),
+    ("Status", "value_status", "text"),
+    ("Coverage", "coverage", "share"),
+    ("Indicator id", "indicator_id", "text"),
+]
+
+SERIES_COLUMNS: list[tuple[str, str, str]] = [
+    ("Indicator", "title", "text"),
+    ("Domain", "domain", "text"),
+    ("Period", "period", "text"),
+    ("Value", "value", "value"),
+    ("Unit", "unit", "text"),
+    ("Lower 95% CI", "lower_ci_95", "value"),
+    ("Upper 95% CI", "upper_ci_95", "value"),
+    ("England", "england_value", "value"),
+    ("NHS region", "region_value", "value"),
+    ("Peer average", "peer_group_value", "value"),
+    ("Compared with England (95%)", "significance_95", "significance"),
+    ("Status", "value_status", "text"),
+    ("How the figure was made", "method", "text"),
+    ("Indicator id", "indicator_id", "text"),
+]
+
+METADATA_COLUMNS: list[tuple[str, str, str]] = [
+    ("Indicator", "title", "text"),
+    ("Indicator id", "indicator_id", "text"),
+    ("Domain", "domain", "text"),
+    ("Theme", "theme", "text"),
+    ("Levelling Up mission", "levelling_up_mission", "text"),
+    ("Definition", "definition", "text"),
+    ("Numerator", "numerator_definition", "text"),
+    ("Denominator", "denominator_definition", "text"),
+    ("Unit", "unit", "text"),
+    ("Polarity", "polarity", "text"),
+    ("Aggregation to ICB", "aggregation", "text"),
+    ("Confidence intervals", "ci_method", "text"),
+    ("Source", "source_id", "text"),
+    ("Publisher", "publisher", "text"),
+    ("Licence", "licence", "text"),
+    ("Update cadence", "cadence", "text"),
+    ("Next expected release", "next_release", "text"),
+    ("Source page", "source_landing_page", "text"),
+    ("Caveats", "caveats", "text"),
+]
+
+DOMAIN_SHEET_NAMES = {domain: domain.capitalize()[:31] for domain in DOMAINS}
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class _Formats:
+    def __init__(self, workbook: xlsxwriter.Workbook):
+        self.workbook = workbook
+        self.title = workbook.add_format({"bold": True, "font_size": 16})
+        self.subtitle = workbook.add_format({"italic": True, "font_color": "#555555"})
+        self.header = workbook.add_format(
+            {"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "text_wrap": True, "valign": "top"}
+        )
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.bold = workbook.add_format({"bold": True})
+        self.integer = workbook.add_format({"num_format": "0"})
+        self.share = workbook.add_format({"num_format": "0.0%"})
+        self.units: dict[str, Any] = {}
+        self.significance = {
+            key: workbook.add_format({"bg_color": colour, "border": 1, "border_color": "#BBBBBB"})
+            for key, colour in SIGNIFICANCE_COLOURS.items()
+        }
+
+    def unit(self, unit: str | None) -> Any:
+        unit = unit or ""
+        if unit not in self.units:
+            self.units[unit] = self.workbook.add_format({"num_format": UNIT_FORMATS.get(unit, DEFAULT_FORMAT)})
+        return self.units[unit]
+
+
+def _write_table(
+    sheet,
+    formats: _Formats,
+    first_row: int,
+    columns: list[tuple[str, str, str]],
+    frame: pd.DataFrame,
+    widths: dict[str, int] | None = None,
+) -> int:
+    """Write a header row and one row per record; returns the next free row."""
+    for col, (header, _, _) in enumerate(columns):
+        sheet.write_string(first_row, col, header, formats.header)
+        width = (widths or {}).get(header, max(10, min(45, len(header) + 2)))
+        sheet.set_column(col, col, width)
+    # Only the columns shown (and the unit that formats them): the pack frames carry long metadata texts.
+    needed = [c for c in dict.fromkeys([source for _, source, _ in columns] + ["unit"]) if c in frame.columns]
+    for offset, record in enumerate(frame[needed].to_dict(orient="records"), start=1):
+        row = first_row + offset
+        for col, (_, source, kind) in enumerate(columns):
+            value = record.get(source)
+            if _is_missing(value):
+                sheet.write_blank(row, col, None)
+            elif kind == "value":
+                number = float(value)
+                if math.isfinite(number):
+                    sheet.write_number(row, col, number, formats.unit(record.get("unit")))
+                else:
+                    sheet.write_blank(row, col, None)
+            elif kind == "integer":
+                sheet.write_number(row, col, int(value), formats.integer)
+            elif kind == "share":
+                sheet.write_number(row, col, float(value), formats.share)
+            elif kind == "significance":
+                sheet.write_string(
+                    row, col, SIGNIFICANCE_LABELS.get(value, str(value)), formats.significance.get(value)
+                )
+            elif kind == "trend":
+                sheet.write_string(row, col, TREND_LABELS.get(value, str(value)))
+            else:
+                sheet.write_string(row, col, str(value))
+    return first_row + len(frame) + 1
+
+
+def _header_block(sheet, formats: _Formats, pack: IcbPack, title: str) -> int:
+    sheet.write_string(0, 0, title, formats.title)
+    sheet.write_string(
+        1,
+        0,
+        f"{pack.name} ({pack.code}), {VINTAGE_LABELS.get(pack.vintage, pack.vintage)}. "
+        f"NHS region: {pack.icb.get('nhs_region_name') or 'not known'}. Release {pack.release_id}.",
+        formats.subtitle,
+    )
+    return 3
+
+
+def _summary_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
+    sheet = workbook.add_worksheet("Summary")
+    row = _header_block(sheet, formats, pack, "ICS social and economic baseline")
+    residents = pack.icb.get("usual_residents_2021")
+    if not _is_missing(residents):
+        sheet.write_string(row, 0, "Usual residents (Census 2021)", formats.bold)
+        sheet.write_number(row, 1, float(residents), formats.unit("persons"))
+        row += 2
+    sheet.write_string(row, 0, "Indicators compared with England, latest period, by Step 1 domain", formats.bold)
+    row += 1
+    summary = pack.domain_summary.copy()
+    if not summary.empty:
+        summary["domain"] = pd.Categorical(summary["domain"], DOMAINS, ordered=True)
+        summary = summary.sort_values("domain")
+        summary["domain"] = summary["domain"].astype(str).str.capitalize()
+    columns = [
+        ("Domain", "domain", "text"),
+        ("Indicators with figures", "indicators_with_figures", "integer"),
+        ("▲ Better than England", "significantly_better", "integer"),
+        ("● Similar", "not_significantly_different", "integer"),
+        ("▼ Worse than England", "significantly_worse", "integer"),
+        ("– Not compared", "not_compared", "integer"),
+        ("Getting better", "getting_better", "integer"),
+        ("Getting worse", "getting_worse", "integer"),
+    ]
+    header_row = row
+    row = _write_table(sheet, formats, row, columns, summary, widths={"Domain": 28})
+    sheet.freeze_panes(header_row + 1, 1)
+    row += 1
+    worse = pack.latest[pack.latest.significance_95 == "worse"].sort_values(["domain", "title"])
+    sheet.write_string(row, 0, "Significantly worse than England (95%)", formats.bold)
+    row += 1
+    row = _write_table(
+        sheet,
+        formats,
+        row,
+        [
+            ("Indicator", "title", "text"),
+            ("Period", "period", "text"),
+            ("Value", "value", "value"),
+            ("England", "england_value", "value"),
+            ("Recent trend", "trend_assessment", "trend"),
+        ],
+        worse,
+        widths={"Indicator": 60},
+    )
+    row += 1
+    notes = [
+        "Significance: ▲ better, ● similar, ▼ worse than England, judged as OHID Fingertips does (England's value "
+        "outside the ICB's 95% confidence interval), read with each indicator's polarity. – Not compared: no "
+        "interval, no polarity, or a count.",
+        "England, region and peer averages are rebuilt from ICB figures with each indicator's own rule (sums of "
+        "numerators over sums of denominators), so they are comparable with the ICB figure.",
+        OGL_ATTRIBUTION,
+    ]
+    for note in notes:
+        sheet.write_string(row, 0, note, formats.subtitle)
+        row += 1
+    sheet.set_column(0, 0, 60)
+
+
+def _domain_sheet(workbook, formats: _Formats, pack: IcbPack, domain: str) -> None:
+    sheet = workbook.add_worksheet(DOMAIN_SHEET_NAMES[domain])
+    row = _header_block(sheet, formats, pack, domain.capitalize())
+    latest = pack.latest[pack.latest.domain == domain].sort_values(["theme", "title"])
+    if latest.empty:
+        sheet.write_string(row, 0, "No figures for this ICB in this domain yet; see the Metadata sheet for gaps.")
+        return
+    _write_table(sheet, formats, row, DOMAIN_COLUMNS, latest, widths={"Indicator": 55})
+    sheet.freeze_panes(row + 1, 1)
+    sheet.autofilter(row, 0, row + len(latest), len(DOMAIN_COLUMNS) - 1)
+
+
+def _series_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
+    sheet = workbook.add_worksheet("Series")
+    row = _header_block(sheet, formats, pack, "Every period of every indicator")
+    series = pack.comparisons.sort_values(["domain", "title", "period_start", "period"])
+    _write_table(sheet, formats, row, SERIES_COLUMNS, series, widths={"Indicator": 55})
+    sheet.freeze_panes(row + 1, 1)
+    sheet.autofilter(row, 0, row + len(series), len(SERIES_COLUMNS) - 1)
+
+
+def _peers_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
+    sheet = workbook.add_worksheet("Peers")
+    row = _header_block(sheet, formats, pack, "Statistical neighbours")
+    if pack.peers.empty:
+        sheet.write_string(row, 0, "This release has no statistical neighbours.")
+        return
+    sheet.write_string(
+        row,
+        0,
+        "The ICBs of the same vintage nearest on standardised, weighted context variables (CIPFA-style). "
+        "Distance 0 = identical context.",
+        formats.subtitle,
+    )
+    row += 2
+    peers = pack.peers.sort_values("peer_rank")
+    row = _write_table(
+        sheet,
+        formats,
+        row,
+        [
+            ("Rank", "peer_rank", "integer"),
+            ("Peer ICB", "peer_icb_name", "text"),
+            ("Code", "peer_icb_code", "text"),
+            ("Distance", "distance", "value"),
+        ],
+        peers,
+        widths={"Peer ICB": 55},
+    )
+    if not pack.peer_context.empty:
+        row += 1
+        sheet.write_string(row, 0, "The context variables of this ICB", formats.bold)
+        row += 1
+        _write_table(
+            sheet,
+            formats,
+            row,
+            [
+                ("Variable", "title", "text"),
+                ("Period", "period", "text"),
+                ("Value", "value", "value"),
+                ("z-score", "z_score", "value"),
+                ("Weight", "weight", "value"),
+                ("Definition", "definition", "text"),
+            ],
+            pack.peer_context,
+        )
+
+
+def _inequality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
+    sheet = workbook.add_worksheet("Inequality")
+    row = _header_block(sheet, formats, pack, "Inequality by national deprivation decile")
+    if pack.deprivation_deciles.empty:
+        sheet.write_string(row, 0, "This release has no breakdowns by deprivation decile.")
+        return
+    if not pack.inequality_gaps.empty:
+        sheet.write_string(
+            row,
+            0,
+            "Slope index of inequality: fitted value at the most deprived end minus the least deprived end.",
+            formats.subtitle,
+        )
+        row += 1
+        row = _write_table(
+            sheet,
+            formats,
+            row,
+            [
+                ("Measure", "measure_title", "text"),
+                ("Period", "period", "text"),
+                ("IMD edition", "imd_edition", "text"),
+                ("ICB value", "overall_value", "value"),
+                ("SII", "sii", "value"),
+                ("RII", "rii", "value"),
+                ("Most minus least deprived decile", "gap_most_minus_least_deprived", "value"),
+                ("Deciles present", "deciles_present", "integer"),
+                ("Not computed because", "not_computed_reason", "text"),
+            ],
+            pack.inequality_gaps.sort_values(["measure_title", "imd_edition"]),
+            widths={"Measure": 45},
+        )
+        row += 1
+    deciles = pack.deprivation_deciles.sort_values(["measure_title", "imd_edition", "imd_decile"])
+    header_row = row
+    _write_table(
+        sheet,
+        formats,
+        row,
+        [
+            ("Measure", "measure_title", "text"),
+            ("Period", "period", "text"),
+            ("IMD edition", "imd_edition", "text"),
+            ("Decile (1 = most deprived)", "imd_decile", "integer"),
+            ("Value", "value", "value"),
+            ("Numerator", "numerator", "value"),
+            ("Denominator", "denominator", "value"),
+            ("Share of ICB population", "population_share", "share"),
+            ("Status", "value_status", "text"),
+            ("How made", "method", "text"),
+        ],
+        deciles,
+        widths={"Measure": 45},
+    )
+    sheet.autofilter(header_row, 0, header_row + len(deciles), 9)
+
+
+def _metadata_sheet(workbook, formats: _Formats, pack: IcbPack, indicators: pd.DataFrame) -> None:
+    sheet = workbook.add_worksheet("Metadata")
+    row = _header_block(sheet, formats, pack, "What each indicator is, and where it comes from")
+    frame = indicators.rename(columns={"id": "indicator_id"}).sort_values(["domain", "title"])
+    _write_table(
+        sheet,
+        formats,
+        row,
+        METADATA_COLUMNS,
+        frame,
+        widths={"Indicator": 45, "Definition": 70, "Caveats": 70, "Numerator": 35, "Denominator": 35},
+    )
+    sheet.freeze_panes(row + 1, 1)
+    for col, (header, _, _) in enumerate(METADATA_COLUMNS):
+        if header in {"Definition", "Caveats", "Numerator", "Denominator"}:
+            sheet.set_column(col, col, 70 if header in {"Definition", "Caveats"} else 35, formats.wrap)
+
+
+def _data_quality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
+    sheet = workbook.add_worksheet("Data quality")
+    row = _header_block(sheet, formats, pack, "Data quality: coverage, suppression, apportioning, reconciliation")
+    series = pack.comparisons
+    quality = (
+        series.groupby(["indicator_id", "title"], as_index=False)
+        .agg(
+            periods=("period", "count"),
+            suppressed_or_missing=("value", lambda v: int(v.isna().sum())),
+        )
+        .merge(
+            pack.latest[["indicator_id", "period", "value_status", "coverage", "method"]],
+            on="indicator_id",
+            how="left",
+        )
+    )
+    quality["note"] = quality.apply(_quality_note, axis=1)
+    row = _write_table(
+        sheet,
+        formats,
+        row,
+        [
+            ("Indicator", "title", "text"),
+            ("Periods", "periods", "integer"),
+            ("Periods with no value", "suppressed_or_missing", "integer"),
+            ("Latest period", "period", "text"),
+            ("Latest status", "value_status", "text"),
+            ("Latest coverage", "coverage", "share"),
+            ("How made", "method", "text"),
+            ("Note", "note", "text"),
+        ],
+        quality.sort_values("title"),
+        widths={"Indicator": 55, "Note": 70},
+    )
+    if not pack.reconciliations.empty:
+        row += 1
+        sheet.write_string(
+            row, 0, "Published ICB values beside this baseline's own rebuild of the same figure", formats.bold
+        )
+        row += 1
+        columns = [(column.replace("_", " ").capitalize(), column, "text") for column in pack.reconciliations.columns]
+        _write_table(sheet, formats, row, columns, pack.reconciliations.astype(str))
+
+
+def _quality_note(record: pd.Series) -> str:
+    method = record.get("method")
+    notes = []
+    if method in {"la_apportioned", "lsoa_apportioned", "catchment_apportioned"}:
+        notes.append("apportioned by population share")
+    if method == "la_population_weighted_mean":
+        notes.append("population-weighted mean of local-authority values, not an ICB statistic")
+    if method == "organisation_hq":
+        notes.append("NHS organisations attributed to the ICB of their headquarters")
+    if record.get("value_status") == "partial":
+        coverage = record.get("coverage")
+        share = f"{100 * coverage:.1f}%" if not _is_missing(coverage) else "part"
+        notes.append(f"covers {share} of the population")
+    if record.get("value_status") == "low_reliability":
+        notes.append("publisher flags low reliability")
+    if _is_missing(record.get("period")):
+        notes.append("no value in any period")
+    return "; ".join(notes)
+
+
+def _about_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
+    sheet = workbook.add_worksheet("About")
+    row = _header_block(sheet, formats, pack, "About this pack")
+    lines = [
+        "Built by ICS Baseline from public data. Every figure is keyed by ICB code and boundary vintage: E54 codes "
+        "persist across boundary changes, so never compare vintages on the code alone.",
+        f"Release {pack.release_id}; code version {pack.manifest.get('code_version', {}).get('git_commit', 'n/a')}.",
+        OGL_ATTRIBUTION,
+        "IMD data: Ministry of Housing, Communities and Local Government. mySociety data under CC BY 4.0.",
+    ]
+    for line in lines:
+        sheet.write_string(row, 0, line, formats.wrap)
+        row += 1
+    sheet.set_column(0, 0, 120)
+
+
+def write_workbook(pack: IcbPack, indicators: pd.DataFrame, path: Path) -> Path:
+    """Write the pack's workbook; `indicators` is the release's indicator registry (Metadata sheet)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False})
+    workbook.set_properties(
+        {
+            "title": f"ICS baseline: {pack.name} ({pack.vintage})",
+            "subject": "Social and economic baseline of an integrated care system",
+            "comments": OGL_ATTRIBUTION,
+        }
+    )
+    formats = _Formats(workbook)
+    _summary_sheet(workbook, formats, pack)
+    for domain in DOMAINS:
+        _domain_sheet(workbook, formats, pack, domain)
+    _series_sheet(workbook, formats, pack)
+    _peers_sheet(workbook, formats, pack)
+    _inequality_sheet(workbook, formats, pack)
+    _metadata_sheet(workbook, formats, pack, indicators)
+    _data_quality_sheet(workbook, formats, pack)
+    _about_sheet(workbook, formats, pack)
+    workbook.close()
+    return path

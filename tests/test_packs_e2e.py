@@ -1,0 +1,193 @@
+"""Baseline packs and bulk downloads in a real release: every workbook opens and shows the warehouse's figures,
+names are safe, the CSVW metadata describes the CSVs, the index links resolve, and `pack` regenerates one pack."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipelines.packs.data import safe_file_stem
+from pipelines.packs.diff import compare_releases
+from pipelines.packs.excel import DOMAIN_COLUMNS, DOMAIN_SHEET_NAMES, DOMAINS, SIGNIFICANCE_LABELS
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.e2e
+
+EXPECTED_SHEETS = ["Summary", *DOMAIN_SHEET_NAMES.values(), "Series", "Peers", "Inequality"]
+EXPECTED_SHEETS += ["Metadata", "Data quality", "About"]
+SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|html|csv)$")
+
+
+@pytest.fixture(scope="module")
+def release(built_warehouse) -> Path:
+    return (built_warehouse / "releases" / "latest").resolve()
+
+
+@pytest.fixture(scope="module")
+def published(release):
+    con = duckdb.connect(str(release / "ics_baseline.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_a_workbook_for_every_icb_of_every_vintage(release, published):
+    expected = dict(published.execute("select icb_vintage, count(*) from icbs group by 1").fetchall())
+    assert expected == {"ICB22": 42, "ICB24": 42, "ICB26": 36}
+    for vintage, count in expected.items():
+        workbooks = list((release / "packs" / vintage.lower()).glob("*.xlsx"))
+        assert len(workbooks) == count, vintage
+        csvs = list((release / "csv" / vintage.lower()).glob("*.csv"))
+        assert len(csvs) == count, vintage
+
+
+def test_download_names_are_safe(release):
+    names = [p.name for folder in ("packs", "csv") for p in (release / folder).rglob("*") if p.is_file()]
+    names = [n for n in names if not n.endswith("-schema.json")]
+    assert len(names) >= 2 * 120
+    assert [n for n in names if not SAFE_NAME.match(n)] == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["NHS ../../etc/passwd ICB", "A/B\\C: D*? <E>|", "Ñorth & Sóuth Ÿorkshire", "   ", "..", "CON"],
+)
+def test_safe_file_stem_never_yields_separators_or_odd_characters(name):
+    stem = safe_file_stem("E54000057", name)
+    assert re.fullmatch(r"E54000057(-[a-z0-9]+)*", stem), stem
+    with pytest.raises(ValueError):
+        safe_file_stem("../E54", name)
+
+
+def test_every_workbook_opens_with_its_sheets_headers_and_the_warehouse_figures(release, published):
+    latest = published.execute(
+        """
+        select icb_code, icb_vintage, indicator_id, period, value, england_value, rank, significance_95
+        from icb_indicator_comparisons where value is not null
+        qualify row_number() over (
+            partition by icb_code, icb_vintage, indicator_id order by period_start desc, period desc) = 1
+        """
+    ).df()
+    expected = {(r.icb_code, r.icb_vintage, r.indicator_id): r for r in latest.itertuples(index=False)}
+    headers = [header for header, _, _ in DOMAIN_COLUMNS]
+    column = {header: i for i, header in enumerate(headers)}
+    workbooks = sorted((release / "packs").rglob("*.xlsx"))
+    assert len(workbooks) == 120
+    checked = 0
+    for path in workbooks:
+        code, vintage = path.name[:9], path.stem[-5:].upper()
+        book = openpyxl.load_workbook(path, read_only=True)
+        assert book.sheetnames == EXPECTED_SHEETS, path.name
+        assert code in str(book["Summary"]["A2"].value)
+        rows_seen = 0
+        for domain in DOMAINS:
+            rows = list(book[DOMAIN_SHEET_NAMES[domain]].iter_rows(min_row=4, values_only=True))
+            if not rows or rows[0][0] != "Indicator":
+                continue  # a domain with no figures for this ICB says so in one line
+            assert list(rows[0][: len(headers)]) == headers, (path.name, domain)
+            for row in rows[1:]:
+                figure = expected[(code, vintage, row[column["Indicator id"]])]
+                assert row[column["Period"]] == figure.period
+                assert row[column["Value"]] == pytest.approx(figure.value, rel=1e-12)
+                if not pd.isna(figure.england_value):
+                    assert row[column["England"]] == pytest.approx(figure.england_value, rel=1e-12)
+                assert row[column["Compared with England (95%)"]] == SIGNIFICANCE_LABELS[figure.significance_95]
+                if not pd.isna(figure.rank):
+                    assert row[column["Rank"]] == figure.rank
+                rows_seen += 1
+        book.close()
+        figures = sum(1 for key in expected if key[:2] == (code, vintage))
+        assert rows_seen == figures, path.name
+        checked += rows_seen
+    assert checked == len(latest)
+
+
+def test_csvw_metadata_describes_every_csv(release):
+    metadata = json.loads((release / "csv-metadata.json").read_text())
+    assert "http://www.w3.org/ns/csvw" in json.dumps(metadata["@context"])
+    tables = metadata["tables"]
+    assert len(tables) == 1 + 120  # icb_indicators.csv and one per ICS and vintage
+    for table in tables:
+        path = release / table["url"]
+        assert path.is_file(), table["url"]
+        schema = table["tableSchema"]
+        if isinstance(schema, str):
+            schema = json.loads((release / schema).read_text())
+        with path.open(newline="", encoding="utf-8") as handle:
+            header = next(csv.reader(handle))
+        assert [c["name"] for c in schema["columns"]] == header, table["url"]
+        assert all(c["datatype"] in {"string", "double", "integer", "date", "boolean"} for c in schema["columns"])
+    described = [c for c in tables[0]["tableSchema"]["columns"] if c.get("dc:description")]
+    assert len(described) == len(tables[0]["tableSchema"]["columns"])
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.hrefs += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+def test_index_and_data_quality_pages_link_only_to_files_in_the_release(release):
+    for page in ("index.html", "data-quality.html"):
+        parser = _Links()
+        parser.feed((release / page).read_text(encoding="utf-8"))
+        local = [h for h in parser.hrefs if not h.startswith("#")]
+        assert [h for h in local if h.startswith(("http:", "https:", "//"))] == []
+        assert [h for h in local if not (release / h).exists()] == [], page
+    index = (release / "index.html").read_text(encoding="utf-8")
+    assert index.count(".xlsx") == 120
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert all(name in manifest["files"] for name in ("index.html", "data-quality.html", "csv-metadata.json"))
+    assert manifest["outputs"]["packs"] == 120
+
+
+def test_changes_report_added_and_revised_figures_between_releases(release, tmp_path):
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    shutil.copy(release / "ics_baseline.duckdb", previous / "ics_baseline.duckdb")
+    with duckdb.connect(str(previous / "ics_baseline.duckdb")) as con:
+        # the previous release had a lower employment rate for one ICB and no figures for one indicator
+        con.execute(
+            "update icb_indicators set value = value * 0.9 "
+            "where indicator_id = 'employment_rate_16_64' and icb_code = 'E54000057' and icb_vintage = 'ICB24' "
+            "and period = '2023'"
+        )
+        con.execute("delete from icb_indicators where indicator_id = 'resident_population'")
+        con.execute("delete from indicators where id = 'resident_population'")
+    changes = compare_releases(release, previous)
+    assert changes["indicators_added"] == ["resident_population"]
+    assert changes["figures_revised"] == 1
+    by_indicator = {row["indicator_id"]: row for row in changes["by_indicator"]}
+    employment = by_indicator["employment_rate_16_64"]
+    assert employment["figures_revised"] == 1
+    assert employment["max_relative_revision"] == pytest.approx(1 / 0.9 - 1, rel=1e-9)
+    assert by_indicator["resident_population"]["figures_added"] > 0
+    assert compare_releases(release, release)["figures_revised"] == 0
+
+
+def test_pack_command_regenerates_one_pack_from_the_latest_release(built_warehouse, release, tmp_path):
+    out = tmp_path / "packs"
+    result = run_cli(
+        "pack", "--icb", "E54000057", "--vintage", "ICB26", "--warehouse", str(built_warehouse), "--out", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    workbook = out / "icb26" / "E54000057-nhs-greater-manchester-integrated-care-board-icb26.xlsx"
+    assert workbook.is_file(), result.stdout
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    assert book.sheetnames == EXPECTED_SHEETS
+    unknown = run_cli(
+        "pack", "--icb", "E54000065", "--vintage", "ICB24", "--warehouse", str(built_warehouse), "--out", str(out)
+    )
+    assert unknown.returncode == 2
+    assert "exists in ICB26" in unknown.stderr
