@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -36,18 +37,32 @@ def run_build(verbose: bool = False) -> tuple[bool, list[str]]:
 
     from pipelines.assembly import build_definitions
     from pipelines.defs.schedules import BUILD_JOB_NAME
+    from pipelines.progress import BuildEventHandler, open_events_log, progress_logger_def
     from pipelines.settings import get_settings
 
     settings = get_settings()
     defs = build_definitions(settings)
-    job = defs.resolve_job_def(BUILD_JOB_NAME)
+    steps = len(defs.resolve_job_def(BUILD_JOB_NAME).graph.nodes)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    run_config = {"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}}
     # dbt's progress lines are written to stdout by dagster-dbt; keep them in a log file unless asked for.
     log_dir = settings.warehouse_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / "last_build.log"
-    with log_file.open("w", encoding="utf-8") as log, contextlib.ExitStack() as stack:
+    with (
+        open_events_log(log_dir) as events,
+        log_file.open("w", encoding="utf-8") as log,
+        contextlib.ExitStack() as stack,
+    ):
+        handler = BuildEventHandler(events, total_steps=steps, show_bar=sys.stderr.isatty() and not verbose)
+        stack.callback(handler.close)
+        loggers = {"console": dg.colored_console_logger, "build_progress": progress_logger_def(handler)}
+        job = dg.Definitions.merge(defs, dg.Definitions(loggers=loggers)).resolve_job_def(BUILD_JOB_NAME)
+        run_config = {
+            "loggers": {
+                "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
+                "build_progress": {},
+            }
+        }
         if not verbose:
             stack.enter_context(contextlib.redirect_stdout(log))
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
@@ -137,6 +152,148 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _console():
+    from rich.console import Console
+
+    # rich drops colour and box-drawing niceties by itself when stdout is not a terminal
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+
+
+def _table(title: str, columns: list[str], rows: list[list[object]]):
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for i, column in enumerate(columns):
+        # the first column is an identifier someone will copy: never fold it
+        table.add_column(column, overflow="fold", no_wrap=i == 0)
+    for row in rows:
+        table.add_row(*["" if value is None else str(value) for value in row])
+    return table
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.operations import release_status
+    from pipelines.registry import load_registry
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    status = release_status(settings.releases_dir, load_registry(settings.sources_file))
+    if args.json:
+        print(json.dumps(status, indent=2, default=str))
+        return EXIT_OK
+    console = _console()
+    commit = (status["code_version"] or {}).get("git_commit") or "unknown"
+    console.print(f"latest release [bold]{status['release']}[/bold] ({status['created_at']}, {status['fetch_mode']})")
+    console.print(f"  {status['path']}; {status['releases']} releases kept; code {commit[:12]}")
+    console.print(f"  checks: {status['checks']['passed']} of {status['checks']['evaluated']} passed")
+    for check in status["failed_checks"]:
+        console.print(f"  [yellow]failed ({check['severity'].lower()})[/yellow] {check['asset']} / {check['check']}")
+    sources = status["sources"]
+    rows = [[s["source_id"], s["cadence"], s["retrieved_at"], s["age_days"], s["state"], s["note"]] for s in sources]
+    console.print(_table("sources", ["source", "cadence", "retrieved", "age (days)", "state", "note"], rows))
+    not_fresh = [s for s in sources if s["state"] != "fresh"]
+    console.print(f"{len(sources) - len(not_fresh)} of {len(sources)} sources fresh")
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    import requests
+
+    from pipelines.fetch import HttpPolicy
+    from pipelines.operations import probe_source
+    from pipelines.registry import load_registry
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    registry = load_registry(settings.sources_file)  # a malformed registry is a usage error (exit 2)
+    console = _console()
+    if args.action == "list":
+        rows = [
+            [s.id, s.publisher, str(s.cadence), s.live.kind, s.next_release or "", s.snapshot_path]
+            for s in registry.sources
+        ]
+        console.print(
+            _table(
+                f"{len(rows)} sources in {settings.sources_file}",
+                ["source", "publisher", "cadence", "live kind", "next release", "snapshot path"],
+                rows,
+            )
+        )
+        return EXIT_OK
+    console.print(f"{settings.sources_file}: valid ({len(registry.sources)} sources)")
+    missing = [s.id for s in registry.sources if not (settings.snapshot_dir / s.snapshot_path).is_file()]
+    if missing:
+        console.print(f"[yellow]not in the snapshot mirror {settings.snapshot_dir}:[/yellow] {', '.join(missing)}")
+    if args.offline:
+        return EXIT_BLOCKED if missing else EXIT_OK
+    policy = HttpPolicy(allowed_hosts=registry.allowed_hosts, allow_loopback_http=settings.allow_loopback_http)
+    selected = [s for s in registry.sources if not args.source or s.id in args.source]
+    with requests.Session() as session:
+        results = [probe_source(source, policy, session, timeout=args.timeout) for source in selected]
+    rows = [[r.source_id, "ok" if r.ok else "FAILED", f"{r.seconds:.1f}s", r.detail] for r in results]
+    console.print(_table("live endpoints", ["source", "probe", "time", "detail"], rows))
+    failed = [r for r in results if not r.ok]
+    console.print(f"{len(results) - len(failed)} of {len(results)} endpoints answered")
+    return EXIT_BLOCKED if failed or missing else EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from pipelines.operations import resolve_release
+    from pipelines.packs.diff import compare_releases
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    old = resolve_release(settings.releases_dir, args.release_a)
+    new = resolve_release(settings.releases_dir, args.release_b)
+    changes = compare_releases(new, old)
+    if args.json:
+        print(json.dumps(changes, indent=2, default=str))
+        return EXIT_OK
+    console = _console()
+    console.print(f"{old.name} -> {new.name}")
+    console.print(f"  indicators added: {', '.join(changes['indicators_added']) or 'none'}")
+    console.print(f"  indicators dropped: {', '.join(changes['indicators_dropped']) or 'none'}")
+    console.print(
+        f"  figures added {changes['figures_added']}, dropped {changes['figures_dropped']}, "
+        f"revised {changes['figures_revised']}"
+    )
+    rows = [
+        [
+            r["indicator_id"],
+            r["figures_added"],
+            r["figures_dropped"],
+            r["figures_revised"],
+            "" if r["max_relative_revision"] is None else f"{100 * r['max_relative_revision']:.3g}%",
+        ]
+        for r in changes["by_indicator"]
+    ]
+    if rows:
+        console.print(_table("by indicator", ["indicator", "added", "dropped", "revised", "largest revision"], rows))
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    import csv
+
+    from pipelines.operations import resolve_release, run_query
+    from pipelines.settings import WAREHOUSE_FILE_NAME, get_settings
+
+    settings = get_settings()
+    release = resolve_release(settings.releases_dir, args.release)
+    sql = sys.stdin.read() if args.sql == "-" else args.sql
+    columns, rows = run_query(release / WAREHOUSE_FILE_NAME, sql)
+    output = args.format or ("table" if sys.stdout.isatty() else "csv")
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output == "json":
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2, default=str))
+    else:
+        _console().print(_table(f"{len(rows)} rows from release {release.name}", columns, [list(r) for r in rows]))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ics-baseline",
@@ -163,6 +320,35 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--release", help="release directory (default: the latest release)")
     pack.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
     pack.set_defaults(func=cmd_pack)
+
+    status = sub.add_parser("status", help="the latest release, per-source freshness and failed checks")
+    status.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
+    status.add_argument("--sources", help="registry of inputs (default ./sources.yaml)")
+    status.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    status.set_defaults(func=cmd_status)
+
+    sources = sub.add_parser("sources", help="list the registry, or validate it and probe the live endpoints")
+    sources.add_argument("action", choices=["list", "check"])
+    sources.add_argument("--sources", help="registry of inputs (default ./sources.yaml)")
+    sources.add_argument("--snapshot", help="snapshot mirror to check for every source's file")
+    sources.add_argument("--offline", action="store_true", help="check: validate only, do not contact publishers")
+    sources.add_argument("--source", action="append", help="check: probe only this source (repeatable)")
+    sources.add_argument("--timeout", type=float, default=15.0, help="check: seconds per probe (default 15)")
+    sources.set_defaults(func=cmd_sources)
+
+    diff = sub.add_parser("diff", help="what changed between two releases (ids, paths or 'latest')")
+    diff.add_argument("release_a", help="the earlier release")
+    diff.add_argument("release_b", help="the later release")
+    diff.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
+    diff.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    diff.set_defaults(func=cmd_diff)
+
+    query = sub.add_parser("query", help="run SQL read-only against the latest release ('-' reads stdin)")
+    query.add_argument("sql")
+    query.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
+    query.add_argument("--release", default="latest", help="release id or path (default latest)")
+    query.add_argument("--format", choices=["table", "csv", "json"], help="default: table on a terminal, else csv")
+    query.set_defaults(func=cmd_query)
     return parser
 
 
@@ -179,9 +365,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except Exception as exc:  # configuration errors (bad sources.yaml, bad suite file) are usage errors
         from pipelines.defs.quality.gx_adapter import SuiteFileError
+        from pipelines.operations import OperationError
         from pipelines.registry import RegistryError
 
-        if isinstance(exc, (RegistryError, SuiteFileError, ValueError)):
+        if isinstance(exc, (RegistryError, SuiteFileError, ValueError, OperationError)):
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         raise
