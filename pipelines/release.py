@@ -63,6 +63,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "intermediate.int_lsoa21_icb_memberships_unioned",
         "icb_vintage, icb_code, lsoa21_code",
     ),
+    "boundaries": ("marts.boundaries", "icb_vintage, area_type, area_code, boundary_vintage"),
     "source_artefacts": ("meta.raw_artefacts", "source_id"),
 }
 

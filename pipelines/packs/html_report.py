@@ -1,0 +1,785 @@
+"""One ICB's baseline as a single self-contained HTML page: tables, a spine chart, trends, a map and methods.
+
+The page works offline: the Vega/Vega-Lite/vega-embed JavaScript (from vl-convert) and every chart's data are
+inlined, and nothing is fetched when it is viewed. Chart specs are Altair (Vega-Lite) built once per process
+with named datasets; each report only fills in its own data, which keeps rendering 120 reports fast.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import jinja2
+import pandas as pd
+import vl_convert
+from markupsafe import Markup
+
+from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+# Trends are drawn for series with at least this many periods with a value (as Fingertips' recent trend).
+TREND_MIN_PERIODS = 5
+
+SPINE_WIDTH = 300
+SPINE_TEXT_COLUMNS = {"significance_label": 12, "value_text": 122, "england_text": 222}
+
+# Words, colours and marker shapes for significance against England: never colour alone. Better points right
+# and worse left, matching the spine chart's orientation (better is always on the right).
+SIGNIFICANCE = {
+    "better": {"label": "Better", "colour": "#1a7f37", "shape": "triangle-right", "glyph": "\u25b6"},
+    "similar": {"label": "Similar", "colour": "#d4a017", "shape": "circle", "glyph": "\u25cf"},
+    "worse": {"label": "Worse", "colour": "#c0392b", "shape": "triangle-left", "glyph": "\u25c0"},
+    "not_compared": {"label": "Not compared", "colour": "#8c8c8c", "shape": "square", "glyph": "\u25a0"},
+}
+
+TREND_WORDS = {
+    "getting_better": "Getting better",
+    "getting_worse": "Getting worse",
+    "no_significant_change": "No significant change",
+    "increasing": "Increasing",
+    "decreasing": "Decreasing",
+    "not_assessed_no_polarity": "Changing (no better/worse direction)",
+    "insufficient_points": "Too few points to test",
+    "not_tested": "Not tested",
+    "no_value": "No value",
+}
+
+METHOD_DESCRIPTIONS = {
+    "lsoa_exact": "summed from small areas (LSOAs) that nest exactly in the ICB",
+    "lsoa_apportioned": "2011 small-area data shared across ICBs by population",
+    "la_aggregated": "whole local authorities re-aggregated (numerators and denominators summed, then divided)",
+    "la_apportioned": (
+        "local authority figures where at least one authority is split across ICBs and shared by the "
+        "population of its small areas in each ICB"
+    ),
+    "la_population_weighted_mean": (
+        "a population-weighted mean of local authority values: an approximation, not an ICB statistic"
+    ),
+    "published_icb": "published by the source at ICB level",
+    "sicbl_aggregated": "counts and denominators published for sub-ICB locations, summed over those in the ICB",
+    "organisation_hq": "NHS organisations' figures attributed to the ICB where they are headquartered",
+    "catchment_apportioned": "NHS trust figures shared among ICBs by the trusts' patient catchments",
+    "not_aggregable": "no ICB value can be built honestly from the source",
+}
+
+CI_METHODS = {
+    "publisher": "confidence intervals published by the source",
+    "wilson": "Wilson score intervals from the counts behind a proportion",
+    "byar": "Byar's method for the Poisson counts behind a rate",
+}
+
+TREND_METHODS = {
+    "chi_squared_trend": "chi-squared test for trend (Cochran-Armitage), for proportions built from counts",
+    "weighted_least_squares": "weighted least squares, points weighted by the precision of their 95% intervals",
+    "ordinary_least_squares": "ordinary least squares with a t test, for series without sampling error",
+}
+
+PEER_COLUMN_ORDER = [
+    "peer_rank",
+    "rank",
+    "peer_icb_code",
+    "peer_icb_name",
+    "peer_code",
+    "peer_name",
+    "distance",
+    "similarity",
+]
+
+
+@functools.cache
+def javascript_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, built once per process (it takes seconds)."""
+    wanted = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    version = wanted if wanted in vl_convert.get_vegalite_versions() else None
+    bundle = vl_convert.javascript_bundle(vl_version=version)
+    if "</script" in bundle.lower():
+        raise RuntimeError("the JavaScript bundle contains '</script' and cannot be inlined")
+    return bundle
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Formatting
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def format_value(value: Any, unit: str | None) -> str:
+    """A figure as a reader expects it in its unit; missing is an en dash, never 0."""
+    if _is_missing(value):
+        return "\u2013"
+    value = float(value)
+    unit = unit or ""
+    if unit == "proportion":
+        return f"{value * 100:.1f}%"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit in ("gbp_per_hour",):
+        return f"\u00a3{value:,.2f}"
+    if unit.startswith("gbp"):
+        return f"\u00a3{value:,.0f}"
+    if unit in ("persons", "dwellings", "trusts", "trust_equivalents", "square_metres", "kwh"):
+        return f"{value:,.0f}"
+    if unit == "per_100000":
+        return f"{value:,.1f}"
+    if unit in ("years", "years_gap", "minutes"):
+        return f"{value:.1f}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+UNIT_LABELS = {
+    "proportion": "%",
+    "percent": "%",
+    "per_100000": "per 100,000",
+    "years": "years",
+    "years_gap": "years",
+    "score_0_10": "score 0-10",
+    "gbp": "\u00a3",
+    "gbp_per_head": "\u00a3 per head",
+    "gbp_per_job": "\u00a3 per job",
+    "gbp_per_hour": "\u00a3 per hour",
+    "gbp_per_week": "\u00a3 per week",
+    "tonnes_co2e_per_head": "tonnes CO2e per head",
+    "square_metres": "m\u00b2",
+}
+
+
+def unit_label(unit: str | None) -> str:
+    return UNIT_LABELS.get(unit or "", (unit or "").replace("_", " "))
+
+
+def _text(value: Any) -> str:
+    return "" if _is_missing(value) else str(value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Chart specs (built once; each report supplies the named datasets)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _significance_scale() -> dict[str, alt.Scale]:
+    labels = [s["label"] for s in SIGNIFICANCE.values()]
+    return {
+        "colour": alt.Scale(domain=labels, range=[s["colour"] for s in SIGNIFICANCE.values()]),
+        "shape": alt.Scale(domain=labels, range=[s["shape"] for s in SIGNIFICANCE.values()]),
+    }
+
+
+@functools.cache
+def _spine_spec() -> dict:
+    scales = _significance_scale()
+    x_scale = alt.Scale(domain=[0, 1], range=[0, SPINE_WIDTH], clamp=True)
+    y = alt.Y(
+        "title:N",
+        sort=alt.EncodingSortField("order", op="min"),
+        title=None,
+        axis=alt.Axis(labelLimit=330, labelFontSize=11, ticks=False, domain=False),
+    )
+    base = alt.Chart()
+    tooltip = [
+        alt.Tooltip("title:N", title="Indicator"),
+        alt.Tooltip("period:N", title="Period"),
+        alt.Tooltip("value_text:N", title="This ICB"),
+        alt.Tooltip("england_text:N", title="England"),
+        alt.Tooltip("range_text:N", title="ICB range"),
+        alt.Tooltip("significance_label:N", title="Compared with England"),
+        alt.Tooltip("polarity_text:N", title="Direction"),
+    ]
+    full_range = base.mark_bar(height=10, color="#e3e3e3").encode(
+        x=alt.X("x_min:Q", scale=x_scale, axis=None), x2="x_max:Q", y=y
+    )
+    middle_half = base.mark_bar(height=10, color="#a8a8a8").encode(x="x_q1:Q", x2="x_q3:Q", y=y)
+    england = base.mark_rule(color="#111111", strokeWidth=1.5).encode(x=alt.datum(0.5))
+    icb = base.mark_point(filled=True, size=110, stroke="#111111", strokeWidth=0.6, opacity=1).encode(
+        x="x_value:Q",
+        y=y,
+        color=alt.Color("significance_label:N", scale=scales["colour"], title="Compared with England (95%)"),
+        shape=alt.Shape("significance_label:N", scale=scales["shape"], title="Compared with England (95%)"),
+        tooltip=tooltip,
+    )
+    text_layers = []
+    for field, offset in SPINE_TEXT_COLUMNS.items():
+        text_layers.append(
+            base.mark_text(align="left", baseline="middle", fontSize=11).encode(
+                x=alt.value(SPINE_WIDTH + offset), y=y, text=f"{field}:N"
+            )
+        )
+    headers = []
+    for field, heading in (
+        ("significance_label", "vs England"),
+        ("value_text", "This ICB"),
+        ("england_text", "England"),
+    ):
+        headers.append(
+            base.transform_aggregate(rows="count()")
+            .mark_text(align="left", baseline="bottom", fontSize=11, fontWeight="bold")
+            .encode(x=alt.value(SPINE_WIDTH + SPINE_TEXT_COLUMNS[field]), y=alt.value(-4), text=alt.value(heading))
+        )
+    headers.append(
+        base.transform_aggregate(rows="count()")
+        .mark_text(align="center", baseline="bottom", fontSize=10, color="#444444")
+        .encode(x=alt.value(SPINE_WIDTH / 2), y=alt.value(-4), text=alt.value("\u2190 worse   England   better \u2192"))
+    )
+    layered = alt.layer(full_range, middle_half, england, icb, *text_layers, *headers, data=alt.Data(name="spine"))
+    chart = (
+        layered.properties(width=SPINE_WIDTH + 300, height=alt.Step(17))
+        .facet(
+            row=alt.Row(
+                "domain:N",
+                title=None,
+                sort=alt.EncodingSortField("order", op="min"),
+                header=alt.Header(
+                    labelAngle=0,
+                    labelOrient="top",
+                    labelAnchor="start",
+                    labelAlign="left",
+                    labelFontSize=13,
+                    labelFontWeight="bold",
+                    labelPadding=14,
+                ),
+            ),
+            spacing=22,
+        )
+        .resolve_scale(y="independent")
+        .configure_view(stroke=None)
+        .configure_legend(orient="top", titleLimit=300)
+    )
+    return chart.to_dict()
+
+
+@functools.cache
+def _trend_spec() -> dict:
+    series_scale = alt.Scale(domain=["This ICB", "England"], range=["#1f5fa8", "#111111"])
+    dash_scale = alt.Scale(domain=["This ICB", "England"], range=[[1, 0], [5, 3]])
+    line = (
+        alt.Chart()
+        .mark_line(point=alt.OverlayMarkDef(size=28))
+        .encode(
+            x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0, tickCount=4, grid=False)),
+            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=4)),
+            color=alt.Color("series:N", scale=series_scale, title=None),
+            strokeDash=alt.StrokeDash("series:N", scale=dash_scale, title=None),
+            tooltip=[
+                alt.Tooltip("title:N", title="Indicator"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("period:N", title="Period"),
+                alt.Tooltip("value_text:N", title="Value"),
+            ],
+        )
+        .properties(width=210, height=110)
+    )
+    chart = (
+        alt.layer(line, data=alt.Data(name="trends"))
+        .facet(
+            facet=alt.Facet(
+                "label:N",
+                title=None,
+                sort=alt.EncodingSortField("order", op="min"),
+                header=alt.Header(labelExpr="split(datum.value, '|')", labelFontSize=11, labelLimit=240),
+            ),
+            columns=3,
+            spacing={"row": 18, "column": 26},
+        )
+        .resolve_scale(y="independent", x="independent")
+        .configure_legend(orient="top")
+    )
+    return chart.to_dict()
+
+
+@functools.cache
+def _map_spec() -> dict:
+    districts = (
+        alt.Chart(alt.Data(name="districts"))
+        .mark_geoshape(stroke="#ffffff", strokeWidth=0.4)
+        .encode(
+            color=alt.Color(
+                "properties.share:Q",
+                title=["Residents in the most deprived", "10% of areas (IMD 2025, %)"],
+                scale=alt.Scale(scheme="purples", domainMin=0),
+                legend=alt.Legend(orient="right", gradientLength=160),
+            ),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="District"),
+                alt.Tooltip("properties.share_text:N", title="Residents in most deprived 10%"),
+            ],
+        )
+    )
+    other_icbs = (
+        alt.Chart(alt.Data(name="other_icbs"))
+        .mark_geoshape(filled=False, stroke="#2b2b2b", strokeWidth=1.5, strokeDash=[4, 2])
+        .encode(tooltip=[alt.Tooltip("properties.name:N", title="ICB")])
+    )
+    region = alt.Chart(alt.Data(name="region")).mark_geoshape(filled=False, stroke="#000000", strokeWidth=1.2)
+    this_icb = (
+        alt.Chart(alt.Data(name="this_icb"))
+        .mark_geoshape(filled=False, stroke="#e4570f", strokeWidth=3.2)
+        .encode(tooltip=[alt.Tooltip("properties.name:N", title="This ICB")])
+    )
+    chart = (
+        alt.layer(districts, other_icbs, region, this_icb)
+        .properties(width=520, height=480)
+        .project(type="mercator")
+        .configure_view(stroke=None)
+    )
+    return chart.to_dict()
+
+
+def _with_datasets(spec: dict, datasets: dict[str, list]) -> dict:
+    filled = copy.copy(spec)
+    filled["datasets"] = datasets
+    return filled
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Report data
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """JSON-safe rows: NaN/NA become None, timestamps ISO dates."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if _is_missing(value):
+                clean[key] = None
+            elif isinstance(value, pd.Timestamp):
+                clean[key] = value.date().isoformat()
+            elif hasattr(value, "isoformat"):
+                clean[key] = value.isoformat()
+            elif hasattr(value, "item"):
+                clean[key] = value.item()
+            else:
+                clean[key] = value
+        out.append(clean)
+    return out
+
+
+def _domain_order(pack: IcbPack) -> dict[str, int]:
+    domains = list(pack.domain_summary["domain"]) if not pack.domain_summary.empty else []
+    for domain in pack.latest.get("domain", pd.Series(dtype=str)):
+        if domain not in domains:
+            domains.append(domain)
+    return {domain: i for i, domain in enumerate(domains)}
+
+
+def _latest_rows(pack: IcbPack) -> pd.DataFrame:
+    latest = pack.latest.copy()
+    if latest.empty:
+        return latest
+    order = _domain_order(pack)
+    latest["domain_order"] = latest["domain"].map(order).fillna(len(order))
+    return latest.sort_values(["domain_order", "title"]).reset_index(drop=True)
+
+
+def _spine_rows(pack: IcbPack, latest: pd.DataFrame) -> list[dict]:
+    """Fingertips-style spine: England at the centre, the ICB range scaled so its furthest end from England
+    touches the edge, flipped for lower-is-better indicators so 'better' is always to the right."""
+    if latest.empty or pack.ranges.empty:
+        return []
+    spine_columns = [
+        "indicator_id",
+        "period",
+        "domain",
+        "title",
+        "unit",
+        "polarity",
+        "value",
+        "england_value",
+        "significance_95",
+        "not_compared_reason",
+    ]
+    merged = latest[spine_columns].merge(
+        pack.ranges[["indicator_id", "period", "icb_min", "icb_q1", "icb_q3", "icb_max", "icbs_with_value"]],
+        on=["indicator_id", "period"],
+        how="left",
+    )
+    rows = []
+    for i, row in enumerate(merged.itertuples(index=False)):
+        if row.not_compared_reason == "count_not_rate":
+            continue
+        if any(_is_missing(v) for v in (row.value, row.england_value, row.icb_min, row.icb_max)):
+            continue
+        england = float(row.england_value)
+        values = [float(row.icb_min), float(row.icb_max), float(row.value)]
+        half_width = max(abs(v - england) for v in values) or 1.0
+        sign = -1.0 if row.polarity == "lower_is_better" else 1.0
+
+        def position(v: float, england=england, half_width=half_width, sign=sign) -> float:
+            return 0.5 + sign * (v - england) / (2 * half_width)
+
+        lo, hi = sorted((position(float(row.icb_min)), position(float(row.icb_max))))
+        q_lo, q_hi = sorted((position(float(row.icb_q1)), position(float(row.icb_q3))))
+        significance = SIGNIFICANCE.get(row.significance_95, SIGNIFICANCE["not_compared"])
+        polarity_text = {
+            "higher_is_better": "Higher is better",
+            "lower_is_better": "Lower is better (axis flipped)",
+        }.get(row.polarity, "No better/worse direction: higher to the right")
+        rows.append(
+            {
+                "order": i,
+                "domain": row.domain,
+                "title": row.title,
+                "period": row.period,
+                "value_text": format_value(row.value, row.unit),
+                "england_text": format_value(row.england_value, row.unit),
+                "range_text": (
+                    f"{format_value(row.icb_min, row.unit)} to {format_value(row.icb_max, row.unit)} "
+                    f"({int(row.icbs_with_value)} ICBs)"
+                ),
+                "significance_label": significance["label"],
+                "polarity_text": polarity_text,
+                "x_min": round(lo, 4),
+                "x_max": round(hi, 4),
+                "x_q1": round(q_lo, 4),
+                "x_q3": round(q_hi, 4),
+                "x_value": round(position(float(row.value)), 4),
+            }
+        )
+    return rows
+
+
+def _wrap(text: str, width: int = 38, lines: int = 3) -> list[str]:
+    words, out, current = text.split(), [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            out.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        out.append(current)
+    if len(out) > lines:
+        out = [*out[: lines - 1], out[lines - 1][: width - 1] + "\u2026"]
+    return out
+
+
+def _trend_rows(pack: IcbPack, latest: pd.DataFrame) -> tuple[list[dict], list[str]]:
+    comparisons = pack.comparisons
+    if comparisons.empty or latest.empty:
+        return [], []
+    columns = ["indicator_id", "unit", "period", "period_start", "value", "england_value"]
+    with_value = comparisons.loc[comparisons["value"].notna() & comparisons["period_start"].notna(), columns]
+    periods = with_value.groupby("indicator_id")["period"].nunique()
+    heads = latest.loc[
+        latest["indicator_id"].map(periods).fillna(0) >= TREND_MIN_PERIODS,
+        ["indicator_id", "title", "unit", "trend_assessment"],
+    ]
+    labels: dict[str, tuple[int, str, str]] = {}
+    for order, head in enumerate(heads.itertuples(index=False)):
+        assessment = TREND_WORDS.get(head.trend_assessment, _text(head.trend_assessment).replace("_", " "))
+        unit = unit_label(head.unit)
+        last_line = f"({unit}) trend: {assessment}" if unit else f"trend: {assessment}"
+        labels[head.indicator_id] = (order, head.title, "|".join([*_wrap(head.title), last_line]))
+    series = with_value[with_value["indicator_id"].isin(labels)].sort_values(["indicator_id", "period_start"])
+    rows: list[dict] = []
+    for point in series.itertuples(index=False):
+        order, title, label = labels[point.indicator_id]
+        start = pd.Timestamp(point.period_start).date().isoformat()
+        scale = 100.0 if point.unit == "proportion" else 1.0
+        for name, value in (("This ICB", point.value), ("England", point.england_value)):
+            if _is_missing(value):
+                continue
+            rows.append(
+                {
+                    "order": order,
+                    "label": label,
+                    "title": title,
+                    "series": name,
+                    "period": point.period,
+                    "period_start": start,
+                    "value": round(float(value) * scale, 6),
+                    "value_text": format_value(value, point.unit),
+                }
+            )
+    return rows, [title for _, title, _ in labels.values()]
+
+
+def _feature(row: Any, properties: dict) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": json.loads(row.geometry_geojson)}
+
+
+def _map_data(pack: IcbPack) -> dict | None:
+    boundaries = pack.boundaries
+    if boundaries.empty or "geometry_geojson" not in boundaries.columns:
+        return None
+    region_code = pack.icb.get("nhs_region_code")
+    in_region = boundaries[boundaries["nhs_region_code"] == region_code]
+    icbs = in_region[in_region["area_type"] == "icb"]
+    this_icb = icbs[icbs["area_code"] == pack.code]
+    if this_icb.empty:
+        return None
+    districts, district_table = [], []
+    for row in in_region[in_region["area_type"] == "lad"].sort_values("area_name").itertuples(index=False):
+        share = None if _is_missing(row.most_deprived_decile_share) else float(row.most_deprived_decile_share)
+        share_text = "\u2013" if share is None else f"{share * 100:.1f}%"
+        districts.append(
+            _feature(
+                row,
+                {
+                    "code": row.area_code,
+                    "name": row.area_name,
+                    "share": None if share is None else round(share * 100, 2),
+                    "share_text": share_text,
+                },
+            )
+        )
+        district_table.append({"code": row.area_code, "name": row.area_name, "share_text": share_text})
+    datasets = {
+        "districts": districts,
+        "other_icbs": [
+            _feature(row, {"code": row.area_code, "name": row.area_name})
+            for row in icbs[icbs["area_code"] != pack.code].itertuples(index=False)
+        ],
+        "region": [
+            _feature(row, {"code": row.area_code, "name": row.area_name})
+            for row in in_region[in_region["area_type"] == "nhs_region"].itertuples(index=False)
+        ],
+        "this_icb": [_feature(row, {"code": row.area_code, "name": row.area_name}) for row in this_icb.itertuples()],
+    }
+    boundary_vintages = sorted(set(in_region["boundary_vintage"]))
+    return {
+        "spec": _with_datasets(_map_spec(), datasets),
+        "districts": district_table,
+        "other_icbs": sorted(name for name in icbs[icbs["area_code"] != pack.code]["area_name"]),
+        "boundary_vintages": boundary_vintages,
+    }
+
+
+def _indicator_table(latest: pd.DataFrame, has_peers: bool) -> list[dict]:
+    groups: list[dict] = []
+    columns = [
+        "domain",
+        "title",
+        "period",
+        "unit",
+        "value",
+        "england_value",
+        "region_value",
+        "peer_group_value",
+        "rank",
+        "rank_of",
+        "significance_95",
+        "not_compared_reason",
+        "trend_assessment",
+        "method",
+    ]
+    for domain, rows in latest[columns].groupby("domain", sort=False):
+        items = []
+        for row in rows.itertuples(index=False):
+            significance = SIGNIFICANCE.get(row.significance_95, SIGNIFICANCE["not_compared"])
+            rank = "" if _is_missing(row.rank) else f"{int(row.rank)} of {int(row.rank_of)}"
+            items.append(
+                {
+                    "title": row.title,
+                    "period": row.period,
+                    "unit": unit_label(row.unit),
+                    "value": format_value(row.value, row.unit),
+                    "england": format_value(row.england_value, row.unit),
+                    "region": format_value(row.region_value, row.unit),
+                    "peer": format_value(row.peer_group_value, row.unit) if has_peers else "",
+                    "rank": rank,
+                    "significance_key": row.significance_95 if row.significance_95 in SIGNIFICANCE else "not_compared",
+                    "significance": significance["label"],
+                    "glyph": significance["glyph"],
+                    "not_compared_reason": _text(row.not_compared_reason).replace("_", " "),
+                    "trend": TREND_WORDS.get(row.trend_assessment, _text(row.trend_assessment).replace("_", " ")),
+                    "method": _text(row.method).replace("_", " "),
+                }
+            )
+        groups.append({"domain": domain, "rows": items})
+    return groups
+
+
+def _domain_summary(pack: IcbPack) -> list[dict]:
+    if pack.domain_summary.empty:
+        return []
+    columns = [
+        "indicators_registered",
+        "indicators_with_figures",
+        "significantly_better",
+        "not_significantly_different",
+        "significantly_worse",
+        "not_compared",
+        "getting_better",
+        "getting_worse",
+    ]
+    out = []
+    for row in _records(pack.domain_summary):
+        out.append({"domain": row["domain"], **{c: "" if row.get(c) is None else row[c] for c in columns}})
+    return out
+
+
+def _peer_section(pack: IcbPack, latest: pd.DataFrame) -> dict:
+    peers = pack.peers
+    if peers.empty:
+        return {"present": False}
+    hidden = {"icb_code", "icb_vintage", "icb_name"}
+    ordered = [c for c in PEER_COLUMN_ORDER if c in peers.columns]
+    columns = ordered + [c for c in peers.columns if c not in hidden and c not in ordered]
+    rows = []
+    for record in _records(peers[columns]):
+        rows.append(
+            [
+                f"{value:.3f}" if isinstance(value, float) else ("\u2013" if value is None else str(value))
+                for value in record.values()
+            ]
+        )
+    comparisons = []
+    if not latest.empty:
+        columns = ["title", "period", "unit", "value", "peer_group_value", "england_value"]
+        for row in latest.loc[latest["peer_group_value"].notna(), columns].itertuples(index=False):
+            comparisons.append(
+                {
+                    "title": row.title,
+                    "period": row.period,
+                    "value": format_value(row.value, row.unit),
+                    "peer": format_value(row.peer_group_value, row.unit),
+                    "england": format_value(row.england_value, row.unit),
+                }
+            )
+    return {
+        "present": True,
+        "headers": [c.replace("_", " ").capitalize() for c in columns],
+        "rows": rows,
+        "comparisons": comparisons,
+    }
+
+
+def _methods(latest: pd.DataFrame) -> dict:
+    if latest.empty:
+        return {"methods": [], "ci_methods": [], "trend_methods": []}
+
+    def counted(column: str, descriptions: dict[str, str]) -> list[dict]:
+        counts = latest[column].dropna().value_counts()
+        return [
+            {"name": key.replace("_", " "), "description": descriptions.get(key, ""), "indicators": int(n)}
+            for key, n in counts.items()
+        ]
+
+    return {
+        "methods": counted("method", METHOD_DESCRIPTIONS),
+        "ci_methods": counted("ci_method", CI_METHODS) if "ci_method" in latest.columns else [],
+        "trend_methods": counted("trend_method", TREND_METHODS),
+    }
+
+
+def _caveats(latest: pd.DataFrame) -> list[dict]:
+    out = []
+    columns = ["title", "domain", "definition", "caveats", "publisher", "licence", "source_landing_page", "aggregation"]
+    for row in latest[columns].itertuples(index=False):
+        out.append(
+            {
+                "title": row.title,
+                "domain": row.domain,
+                "definition": _text(row.definition),
+                "caveats": _text(row.caveats),
+                "publisher": _text(row.publisher),
+                "licence": _text(row.licence),
+                "landing_page": _text(row.source_landing_page),
+                "aggregation": _text(row.aggregation).replace("_", " "),
+            }
+        )
+    return out
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON that is safe inside a <script> element: no '<', '>' or '&' survive as such."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def report_context(pack: IcbPack) -> dict:
+    """Everything the template shows, as plain values (exposed for tests and other renderers)."""
+    latest = _latest_rows(pack)
+    has_peers = not latest.empty and latest["peer_group_value"].notna().any()
+    spine = _spine_rows(pack, latest)
+    trend_rows, trend_titles = _trend_rows(pack, latest)
+    map_data = _map_data(pack)
+    specs: dict[str, dict] = {}
+    if spine:
+        specs["spine-chart"] = _with_datasets(_spine_spec(), {"spine": spine})
+    if trend_rows:
+        specs["trend-chart"] = _with_datasets(_trend_spec(), {"trends": trend_rows})
+    if map_data:
+        specs["map-chart"] = map_data["spec"]
+    spine_titles = {row["title"] for row in spine}
+    indicator_groups = _indicator_table(latest, has_peers)
+    not_on_spine = [row for group in indicator_groups for row in group["rows"]]
+    not_on_spine = [row for row in not_on_spine if row["title"] not in spine_titles]
+    return {
+        "icb": {
+            "name": pack.name,
+            "code": pack.code,
+            "ods_code": _text(pack.icb.get("icb_ods_code")),
+            "vintage": pack.vintage,
+            "vintage_label": VINTAGE_LABELS.get(pack.vintage, pack.vintage),
+            "region_name": _text(pack.icb.get("nhs_region_name")),
+            "region_code": _text(pack.icb.get("nhs_region_code")),
+            "residents": _text(pack.icb.get("usual_residents_2021")),
+        },
+        "release_id": pack.release_id,
+        "created_at": _text(pack.manifest.get("created_at")),
+        "attribution": OGL_ATTRIBUTION,
+        "significance": SIGNIFICANCE,
+        "domain_summary": _domain_summary(pack),
+        "indicator_groups": indicator_groups,
+        "has_peers": has_peers,
+        "spine_count": len(spine),
+        "not_on_spine": not_on_spine,
+        "trend_count": len(trend_titles),
+        "trend_min_periods": TREND_MIN_PERIODS,
+        "map": map_data,
+        "peers": _peer_section(pack, latest),
+        "methods": _methods(latest),
+        "caveats": _caveats(latest),
+        "specs": specs,
+    }
+
+
+def render_icb_report(pack: IcbPack, path: Path) -> Path:
+    """Write the pack's report as one self-contained HTML file and return its path.
+
+    `path` is the file to write, or a directory to write `<file_stem>.html` into.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / f"{pack.file_stem}.html"
+    context = report_context(pack)
+    html = (
+        _environment()
+        .get_template("icb_report.html.j2")
+        .render(
+            **context,
+            specs_json=Markup(_json_for_script(context["specs"])),
+            javascript_bundle=Markup(javascript_bundle()),
+        )
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,81 @@
+"""The published boundaries mart against the snapshot's GeoJSON files and an independent deprivation share."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def boundaries(built_warehouse) -> pd.DataFrame:
+    with duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True) as con:
+        return con.sql("select * from boundaries").df()
+
+
+def _coordinates(geometry: dict) -> np.ndarray:
+    flat = re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", json.dumps(geometry["coordinates"]))
+    return np.array(flat, dtype=float).reshape(-1, 2)
+
+
+def test_geometries_are_the_snapshot_features_rounded_to_four_places(boundaries, snapshot_dir):
+    source = json.loads((snapshot_dir / "boundaries" / "ICB_April_2026_EN_BSC.geojson").read_text())
+    published = boundaries[(boundaries.area_type == "icb") & (boundaries.icb_vintage == "ICB26")]
+    assert set(published.area_code) == {f["properties"]["ICB26CD"] for f in source["features"]}
+    for feature in source["features"]:
+        row = published[published.area_code == feature["properties"]["ICB26CD"]].iloc[0]
+        mine = json.loads(row.geometry_geojson)
+        assert mine["type"] == feature["geometry"]["type"]
+        original, rounded = _coordinates(feature["geometry"]), _coordinates(mine)
+        assert original.shape == rounded.shape
+        assert np.abs(original - rounded).max() <= 0.00005 + 1e-12
+        assert not re.search(r"\.\d{5,}", row.geometry_geojson)
+
+
+def test_icb22_is_drawn_with_the_april_2023_boundaries(boundaries):
+    icb22 = boundaries[(boundaries.area_type == "icb") & (boundaries.icb_vintage == "ICB22")].set_index("area_code")
+    icb24 = boundaries[(boundaries.area_type == "icb") & (boundaries.icb_vintage == "ICB24")].set_index("area_code")
+    assert len(icb22) == len(icb24) == 42
+    shared = icb22.index.intersection(icb24.index)
+    assert len(shared) == 40
+    assert (icb22.loc[shared, "geometry_geojson"] == icb24.loc[shared, "geometry_geojson"]).all()
+    # the two codes that changed in April 2023 take the boundary of the renamed successor
+    assert icb22.loc["E54000052", "geometry_geojson"] == icb24.loc["E54000063", "geometry_geojson"]
+    assert icb22.loc["E54000053", "geometry_geojson"] == icb24.loc["E54000064", "geometry_geojson"]
+
+
+def test_each_vintage_draws_all_english_districts_and_regions(boundaries, snapshot_dir):
+    lads = json.loads((snapshot_dir / "boundaries" / "LAD_May_2024_UK_BSC.geojson").read_text())
+    english = {f["properties"]["LAD24CD"] for f in lads["features"] if re.match(r"E0[6-9]", f["properties"]["LAD24CD"])}
+    for vintage in ("ICB22", "ICB24", "ICB26"):
+        rows = boundaries[boundaries.icb_vintage == vintage]
+        assert set(rows[rows.area_type == "lad"].area_code) == english
+        assert (rows.area_type == "nhs_region").sum() == 7
+
+
+def test_district_deprivation_share_matches_an_independent_count(boundaries, snapshot_dir):
+    """Residents in IMD 2025 decile 1 over all residents, from the snapshot files directly."""
+    imd = pd.read_csv(snapshot_dir / "imd2025" / "IoD2025_lsoa21_scores_ranks_deciles.csv")
+    imd = imd.rename(columns={"IMD_decile": "imd_decile"})[["lsoa21_code", "imd_decile"]]
+    lookup = pd.read_csv(snapshot_dir / "lookups" / "lsoa21_ward24_lad24_ew.csv")[["lsoa21_code", "ltla24_code"]]
+    # usual residents are the TS038 total, as the warehouse's population base
+    residents = pd.read_csv(
+        snapshot_dir / "census2021_lsoa21" / "census2021_ts038_disability_lsoa21_ew.csv",
+        usecols=["geography code", "Disability: Total: All usual residents"],
+    )
+    residents.columns = ["lsoa21_code", "residents"]
+    merged = lookup.merge(residents, on="lsoa21_code").merge(imd, on="lsoa21_code")
+    merged["deprived"] = merged["residents"].where(merged["imd_decile"] == 1, 0)
+    expected = merged.groupby("ltla24_code")[["deprived", "residents"]].sum()
+    expected = expected["deprived"] / expected["residents"]
+    published = boundaries[(boundaries.area_type == "lad") & (boundaries.icb_vintage == "ICB26")].set_index("area_code")
+    joined = published["most_deprived_decile_share"].to_frame("published").join(expected.rename("expected"))
+    assert joined["expected"].notna().all()
+    assert np.allclose(joined["published"], joined["expected"], atol=1e-12)
+    assert joined["published"].max() > 0.3  # some districts are heavily deprived; none are all decile 1
