@@ -64,3 +64,17 @@ def test_report_renders_offline_in_chromium(chromium, release, tmp_path, code, v
     assert charts["map-chart"]["geoshapes"] == shapes
     assert charts["map-chart"]["geoshapes_with_geometry"] == shapes
     assert screenshot.is_file() and screenshot.stat().st_size > 50_000
+
+
+@pytest.mark.parametrize("page", ["index.html", "data-quality.html"])
+def test_release_index_and_quality_pages_render_offline_in_chromium(chromium, built_warehouse, page):
+    release = (built_warehouse / "releases" / "latest").resolve()
+    screenshot = OUTPUT_DIR / f"release-{page.replace('.html', '')}.png"
+
+    result = render_in_chromium(release / page, screenshot, chromium=chromium)
+
+    assert result["console_errors"] == []
+    assert [url for url in result["requests"] if not url.startswith(LOCAL_SCHEMES)] == []
+    assert result["state"] == "true"
+    assert "ICS Baseline" in result["title"] or "release" in result["title"].lower()
+    assert screenshot.is_file() and screenshot.stat().st_size > 20_000
