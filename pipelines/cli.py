@@ -31,8 +31,10 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ["ICS_BASELINE_FETCH_MODE"] = "live"
 
 
-def run_build(verbose: bool = False) -> tuple[bool, list[str]]:
-    """Materialise every asset in process. Returns (published, problems)."""
+def run_build(verbose: bool = False, changed_sources: tuple[str, ...] = ()) -> tuple[bool, list[str]]:
+    """Materialise every asset in process, or only `changed_sources` and what depends on them.
+
+    Returns (published, problems)."""
     import dagster as dg
 
     from pipelines.assembly import build_definitions
@@ -63,9 +65,16 @@ def run_build(verbose: bool = False) -> tuple[bool, list[str]]:
                 "build_progress": {},
             }
         }
+        selection = None
+        if changed_sources:
+            raw_keys = [dg.AssetKey(["raw", source_id]) for source_id in changed_sources]
+            selection = list(dg.AssetSelection.assets(*raw_keys).downstream().resolve(defs.resolve_asset_graph()))
+            handler.bar.total = None  # a subset has fewer steps than the whole job
         if not verbose:
             stack.enter_context(contextlib.redirect_stdout(log))
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection
+        )
     return result.success, describe_problems(result)
 
 
@@ -94,6 +103,17 @@ def describe_problems(result) -> list[str]:
     return problems
 
 
+def _plan(settings, force: bool):
+    from pipelines.incremental import code_fingerprint, plan_build, snapshot_input_hashes
+    from pipelines.registry import load_registry
+    from pipelines.release import latest_release
+
+    registry = load_registry(settings.sources_file)
+    inputs = snapshot_input_hashes(settings, registry) if settings.fetch_mode == "snapshot" else {}
+    latest = latest_release(settings.releases_dir)
+    return plan_build(settings, code_fingerprint(), inputs, latest.name if latest else None, force=force)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from pipelines.release import latest_release
     from pipelines.settings import get_settings
@@ -105,7 +125,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     origin = settings.snapshot_dir if settings.fetch_mode == "snapshot" else "publishers"
     print(f"building from {settings.fetch_mode} ({origin})")
     print(f"warehouse: {settings.warehouse_dir} (dbt log: {settings.warehouse_dir / 'logs' / 'last_build.log'})")
-    published, problems = run_build(verbose=args.verbose)
+    plan = _plan(settings, force=args.force)
+    if plan.kind == "nothing":
+        print(f"nothing to do: {plan.reason} (--force rebuilds anyway)")
+        return EXIT_OK
+    if plan.kind == "sources":
+        print(f"rebuilding {', '.join(plan.changed_sources)} and what depends on them ({plan.reason})")
+    published, problems = run_build(verbose=args.verbose, changed_sources=plan.changed_sources)
     latest = latest_release(settings.releases_dir)
     if published:
         print(f"published release {latest.name if latest else '?'}: {latest}")
@@ -307,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
     build.add_argument("--sources", help="registry of inputs (default ./sources.yaml)")
     build.add_argument("--live", action="store_true", help="download from publishers instead of the snapshot")
+    build.add_argument(
+        "--force", action="store_true", help="rebuild everything even if nothing changed since the last release"
+    )
     build.set_defaults(func=cmd_build)
 
     pack = sub.add_parser("pack", help="regenerate one ICB's baseline pack from the latest release")

@@ -1,11 +1,14 @@
 """The publish step: downstream of every blocking check, it turns the checked build into a release."""
 
+import json
 from typing import Any
 
 import dagster as dg
 
-from pipelines.release import PUBLISHED_TABLES, publish_release
+from pipelines.incremental import carry_over_base, code_fingerprint, write_marker
+from pipelines.release import PUBLISHED_TABLES, latest_release, publish_release
 from pipelines.settings import Settings
+from pipelines.warehouse import connect
 
 # Every dbt model a release copies is upstream of the release (meta.raw_artefacts is written by the raw assets,
 # which are upstream of everything).
@@ -33,6 +36,27 @@ def run_check_evaluations(context: dg.AssetExecutionContext) -> list[dict[str, A
     return sorted(evaluations, key=lambda e: (e["asset"], e["check"]))
 
 
+def carried_over_checks(
+    settings: Settings, run_id: str, not_rebuilt: set[dg.AssetKey], rebuilt: set[str]
+) -> list[dict[str, Any]]:
+    """The latest release's check results for every asset this run did not rebuild."""
+    latest = latest_release(settings.releases_dir)
+    base = carry_over_base(settings, run_id, latest.name if latest else None)
+    if base is None:
+        assets = ", ".join(sorted(k.to_user_string() for k in not_rebuilt)[:5])
+        raise dg.Failure(
+            f"this run rebuilt only part of the warehouse ({len(not_rebuilt)} checked assets not rebuilt, e.g."
+            f" {assets}) and the rest is not known to match the latest release (a later run changed it or none"
+            " was published): run a full build"
+        )
+    manifest = json.loads((latest / "manifest.json").read_text(encoding="utf-8"))
+    return [
+        {**check, "carried_over_from": check.get("carried_over_from") or base}
+        for check in manifest.get("checks", [])
+        if check["asset"] not in rebuilt
+    ]
+
+
 def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKey]) -> dg.Definitions:
     @dg.asset(
         key=["publish", "release"],
@@ -54,10 +78,18 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             lines = "\n".join(f"  {e['asset']} / {e['check']}: {e['description']}" for e in blocking)
             raise dg.Failure(f"publication blocked by failed checks:\n{lines}")
         evaluated = {(e["asset"], e["check"]) for e in evaluations}
+        # A run that rebuilt only some assets (one changed source and what depends on it) checks only those;
+        # the others are unchanged since the latest release, so its checks of them still hold.
+        selection = context.run.asset_selection
+        not_rebuilt = {k.asset_key for k in required_checks} - set(selection) if selection else set()
+        carried = []
+        if not_rebuilt:
+            rebuilt = {key.to_user_string() for key in selection}
+            carried = carried_over_checks(settings, context.run_id, not_rebuilt, rebuilt)
         missing = [
             f"{k.asset_key.to_user_string()} / {k.name}"
             for k in required_checks
-            if (k.asset_key.to_user_string(), k.name) not in evaluated
+            if (k.asset_key.to_user_string(), k.name) not in evaluated and k.asset_key not in not_rebuilt
         ]
         if missing:
             raise dg.Failure(
@@ -65,8 +97,14 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
                 + ", ".join(missing)
             )
         published = publish_release(
-            settings.build_database, settings.releases_dir, checks=evaluations, fetch_mode=settings.fetch_mode
+            settings.build_database,
+            settings.releases_dir,
+            checks=evaluations + carried,
+            fetch_mode=settings.fetch_mode,
         )
+        with connect(settings.build_database, read_only=True) as con:
+            inputs = dict(con.execute("select source_id, sha256 from meta.raw_artefacts").fetchall())
+        write_marker(settings, published.release_id, code_fingerprint(), inputs)
         context.log.info(f"published release {published.release_id} at {published.path}")
         return dg.MaterializeResult(
             metadata={

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.fetch import Fetcher, HttpPolicy
+from pipelines.incremental import mark_dirty
 from pipelines.readers import read_source
 from pipelines.registry import Registry, Source
 from pipelines.settings import Settings
@@ -37,6 +38,7 @@ def build_raw_asset(source: Source, settings: Settings, registry: Registry) -> d
         tags={"ics_baseline/source": source.id},
     )
     def _raw_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        mark_dirty(settings, context.run_id)
         artefact = make_fetcher(settings, registry).fetch(source)
         frame = read_source(source, artefact.path)
         with connect(settings.build_database) as con:
@@ -67,6 +69,7 @@ def build_registry_asset(settings: Settings, registry: Registry) -> dg.AssetsDef
         " published indicator registry carries each source's terms without a second hand-kept list.",
     )
     def source_registry(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        mark_dirty(settings, context.run_id)
         frame = registry_frame(registry)
         with connect(settings.build_database) as con:
             replace_meta_table(con, "source_registry", frame)

@@ -15,8 +15,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.incremental import mark_dirty
 from pipelines.registry import Registry
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.settings import DBT_PROJECT_DIR, get_settings
 
 DBT_INPUT_FOLDERS = ("models", "macros", "seeds", "tests")
 DBT_INPUT_FILES = ("dbt_project.yml", "profiles.yml")
@@ -100,6 +101,8 @@ def build_transform_defs(registry: Registry) -> dg.Definitions:
     )
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         """Staging, intermediate and mart models; dbt tests run alongside and surface as asset checks."""
+        # the build database stops matching the latest release until this run publishes
+        mark_dirty(get_settings(), context.run_id)
         yield from dbt.cli(["build", *vars_args], context=context).stream()
 
     return dg.Definitions(

@@ -1,0 +1,152 @@
+"""Rebuild only what changed: nothing when no input changed, one source and its descendants when one did.
+
+A build that publishes leaves a marker (build/last_published.json) recording the release, the code fingerprint
+and the sha256 of every input it read. The next snapshot build compares against it:
+  - code changed, marker missing (the last build failed or was killed) or release gone: full build;
+  - no input changed: nothing to do (`--force` rebuilds anyway);
+  - some inputs changed: materialise those raw assets and everything downstream, and publish. The checks of
+    assets that were not rebuilt are carried over from the release the marker names, whose data they checked.
+The marker is removed before any build starts, so a failed build can never be taken as a base to build on.
+Live builds always run in full here; in a deployment the release sensors trigger the per-source runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.registry import Registry
+from pipelines.settings import PROJECT_ROOT, Settings
+
+MARKER_NAME = "last_published.json"
+
+# Everything that decides what a build computes from its inputs.
+CODE_PATHS = [
+    "pipelines",
+    "dbt_project/models",
+    "dbt_project/macros",
+    "dbt_project/seeds",
+    "dbt_project/tests",
+    "dbt_project/dbt_project.yml",
+    "dbt_project/profiles.yml",
+    "expectations",
+    "sources.yaml",
+    "uv.lock",
+]
+CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".j2", ".lock", ".json"}
+
+
+def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    digest = hashlib.sha256()
+    for relative in CODE_PATHS:
+        path = root / relative
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+        for file in files:
+            if file.suffix not in CODE_SUFFIXES or "__pycache__" in file.parts:
+                continue
+            digest.update(str(file.relative_to(root)).encode())
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def snapshot_input_hashes(settings: Settings, registry: Registry) -> dict[str, str | None]:
+    """sha256 of each source's file in the snapshot mirror (None where the file is missing)."""
+    hashes: dict[str, str | None] = {}
+    for source in registry.sources:
+        path = settings.snapshot_dir / source.snapshot_path
+        hashes[source.id] = _sha256(path) if path.is_file() else None
+    return hashes
+
+
+def marker_path(settings: Settings) -> Path:
+    return settings.build_database.parent / MARKER_NAME
+
+
+def read_marker(settings: Settings) -> dict[str, Any] | None:
+    path = marker_path(settings)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def clear_marker(settings: Settings) -> None:
+    marker_path(settings).unlink(missing_ok=True)
+
+
+def _write(settings: Settings, content: dict[str, Any]) -> None:
+    path = marker_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(content, indent=2), encoding="utf-8")
+    temporary.replace(path)
+
+
+def write_marker(settings: Settings, release_id: str, code: str, inputs: dict[str, str | None]) -> None:
+    """After publication: the build database now holds exactly what `release_id` was published from."""
+    _write(settings, {"release_id": release_id, "code": code, "inputs": inputs, "dirty_run": None})
+
+
+def mark_dirty(settings: Settings, run_id: str) -> None:
+    """Before a step writes to the build database: until this run publishes, the database no longer matches
+    the release the marker names, except in the parts this run itself rebuilds and checks."""
+    marker = read_marker(settings)
+    if marker is None or marker.get("dirty_run") == run_id:
+        return
+    if marker.get("dirty_run") is None:
+        _write(settings, {**marker, "dirty_run": run_id})
+    else:  # another run changed the database and never published: nothing is known to match any release
+        clear_marker(settings)
+
+
+def carry_over_base(settings: Settings, run_id: str, latest_release_id: str | None) -> str | None:
+    """The release whose checks still hold for the assets this run did not rebuild, or None."""
+    marker = read_marker(settings)
+    if marker is None or latest_release_id is None or marker.get("release_id") != latest_release_id:
+        return None
+    return latest_release_id if marker.get("dirty_run") in (None, run_id) else None
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    kind: str  # "full", "nothing", "sources"
+    reason: str
+    changed_sources: tuple[str, ...] = ()
+    base_release: str | None = None
+
+
+def plan_build(
+    settings: Settings,
+    code: str,
+    inputs: dict[str, str | None],
+    latest_release_id: str | None,
+    force: bool = False,
+) -> BuildPlan:
+    if settings.fetch_mode != "snapshot":
+        return BuildPlan("full", "live builds fetch every source")
+    if force:
+        return BuildPlan("full", "--force")
+    marker = read_marker(settings)
+    if marker is None or marker.get("dirty_run") is not None:
+        return BuildPlan("full", "no record of a clean published build in this warehouse")
+    if latest_release_id is None or marker.get("release_id") != latest_release_id:
+        return BuildPlan("full", "the latest release was not published from this build database")
+    if marker.get("code") != code:
+        return BuildPlan("full", "the code or registry changed")
+    if None in inputs.values() or set(marker.get("inputs", {})) != set(inputs):
+        return BuildPlan("full", "the set of sources changed")
+    changed = tuple(sorted(s for s, h in inputs.items() if marker["inputs"].get(s) != h))
+    if not changed:
+        return BuildPlan("nothing", f"no input changed since release {latest_release_id}", (), latest_release_id)
+    return BuildPlan("sources", f"{len(changed)} input(s) changed", changed, latest_release_id)

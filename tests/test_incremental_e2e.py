@@ -1,0 +1,134 @@
+"""Rebuilds on a real warehouse: nothing to do when nothing changed; one changed source rebuilds only itself and
+what depends on it, and carries the other checks over; a build that did not publish forces a full rebuild."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.incremental import MARKER_NAME, code_fingerprint, plan_build, read_marker
+from pipelines.settings import Settings
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.e2e
+
+CHANGED_SOURCE = "ons_els_claimant_count"
+CHANGED_FILE = "ons_explore_local_statistics/claimant-count.csv"
+
+
+@pytest.fixture(scope="module")
+def warehouse(built_warehouse, tmp_path_factory) -> Path:
+    """A private copy of the session's built warehouse, so rebuilding here never moves the shared `latest`."""
+    copy = tmp_path_factory.mktemp("incremental") / "warehouse"
+    shutil.copytree(built_warehouse, copy, symlinks=True)
+    return copy
+
+
+def _snapshot_with_revised_claimant_counts(snapshot_dir: Path, target: Path) -> int:
+    """A mirror identical to the snapshot except that ONS republished every 2025 claimant rate, +0.1 points."""
+    shutil.copytree(snapshot_dir, target, symlinks=False, copy_function=lambda src, dst: Path(dst).symlink_to(src))
+    text = (snapshot_dir / CHANGED_FILE).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    revised = 0
+    for row in rows[1:]:
+        if row[4].startswith("2025") and row[5].replace(".", "", 1).isdigit():
+            row[5] = f"{float(row[5]) + 0.1:.1f}"
+            revised += 1
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    changed = target / CHANGED_FILE
+    changed.unlink()
+    changed.write_text(out.getvalue(), encoding="utf-8-sig")
+    return revised
+
+
+def _latest(warehouse: Path) -> Path:
+    return (warehouse / "releases" / "latest").resolve()
+
+
+def test_a_published_build_leaves_a_marker_of_what_it_read(warehouse):
+    marker = json.loads((warehouse / "build" / MARKER_NAME).read_text())
+    assert marker["release_id"] == _latest(warehouse).name
+    assert marker["dirty_run"] is None
+    assert marker["code"] == code_fingerprint()
+    manifest = json.loads((_latest(warehouse) / "manifest.json").read_text())
+    assert marker["inputs"] == {s["source_id"]: s["sha256"] for s in manifest["sources"]}
+
+
+def test_nothing_changed_means_nothing_to_do(warehouse, snapshot_dir):
+    before = _latest(warehouse).name
+    result = run_cli("build", "--snapshot", str(snapshot_dir), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stderr
+    assert "nothing to do" in result.stdout
+    assert _latest(warehouse).name == before
+
+
+def test_one_changed_source_rebuilds_only_what_depends_on_it(warehouse, snapshot_dir, tmp_path):
+    revised = _snapshot_with_revised_claimant_counts(snapshot_dir, tmp_path / "snapshot")
+    assert revised > 300
+    before = _latest(warehouse)
+    result = run_cli("build", "--snapshot", str(tmp_path / "snapshot"), "--warehouse", str(warehouse))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"rebuilding {CHANGED_SOURCE} and what depends on them" in result.stdout
+    after = _latest(warehouse)
+    assert after != before
+
+    events = [json.loads(line) for line in (warehouse / "logs" / "build-events.jsonl").read_text().splitlines()]
+    raw_materialised = {
+        e["asset"] for e in events if e["event"] == "ASSET_MATERIALIZATION" and e.get("asset", "").startswith("raw/")
+    }
+    assert raw_materialised == {f"raw/{CHANGED_SOURCE}"}
+
+    manifest = json.loads((after / "manifest.json").read_text())
+    carried = [c for c in manifest["checks"] if c.get("carried_over_from")]
+    evaluated = [c for c in manifest["checks"] if not c.get("carried_over_from")]
+    assert carried and all(c["carried_over_from"] == before.name for c in carried)
+    assert any(c["asset"] == f"raw/{CHANGED_SOURCE}" for c in evaluated)
+    assert not any(c["asset"] == "raw/mhclg_imd2025_lsoa21" for c in evaluated)
+    previous_assets = {c["asset"] for c in json.loads((before / "manifest.json").read_text())["checks"]}
+    assert {c["asset"] for c in manifest["checks"]} == previous_assets
+
+    changes = json.loads((after / "changes.json").read_text())
+    assert changes["previous_release"] == before.name
+    assert {row["indicator_id"] for row in changes["by_indicator"]} == {"claimant_count_rate"}
+    with (
+        duckdb.connect(str(after / "ics_baseline.duckdb"), read_only=True) as new,
+        duckdb.connect(str(before / "ics_baseline.duckdb"), read_only=True) as old,
+    ):
+        query = (
+            "select icb_code, icb_vintage, value from icb_indicators where indicator_id = 'claimant_count_rate' "
+            "and period = '2025' order by 1, 2"
+        )
+        new_values, old_values = new.execute(query).fetchall(), old.execute(query).fetchall()
+    assert len(new_values) == 120
+    # every LA rate rose by 0.1 points, so every ICB's rate (a population-weighted ratio of sums) rose by 0.1
+    for (code, vintage, value), (_, _, previous) in zip(new_values, old_values, strict=True):
+        assert value - previous == pytest.approx(0.1, abs=1e-9), (code, vintage)
+
+
+def test_a_build_that_did_not_publish_forces_a_full_rebuild(warehouse, snapshot_dir):
+    settings = Settings(
+        warehouse_dir=warehouse,
+        snapshot_dir=snapshot_dir,
+        fetch_mode="snapshot",
+        sources_file=Path("sources.yaml"),
+        allow_loopback_http=False,
+    )
+    marker = read_marker(settings)
+    inputs = dict(marker["inputs"])
+    latest = _latest(warehouse).name
+    assert plan_build(settings, marker["code"], inputs, latest).kind == "nothing"
+    # a run wrote to the build database and never published (failed, blocked or killed)
+    (warehouse / "build" / MARKER_NAME).write_text(json.dumps({**marker, "dirty_run": "a-failed-run"}))
+    plan = plan_build(settings, marker["code"], inputs, latest)
+    assert plan.kind == "full" and "clean published build" in plan.reason
+    (warehouse / "build" / MARKER_NAME).write_text(json.dumps(marker))
+    assert plan_build(settings, "other-code", inputs, latest).kind == "full"
+    assert plan_build(settings, marker["code"], inputs, "some-other-release").kind == "full"
+    assert plan_build(settings, marker["code"], inputs, latest, force=True).kind == "full"
