@@ -4,6 +4,7 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.last_good import remember_published
 from pipelines.release import PUBLISHED_TABLES, publish_release
 from pipelines.settings import Settings
 
@@ -68,12 +69,24 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             settings.build_database, settings.releases_dir, checks=evaluations, fetch_mode=settings.fetch_mode
         )
         context.log.info(f"published release {published.release_id} at {published.path}")
+        # What was just published is what a later build falls back on if a publisher is unavailable. The release
+        # is already visible, so failing to keep the artefacts only costs the fallback: warn, do not fail.
+        try:
+            kept = remember_published(settings.landing_dir, published.manifest["sources"])
+        except OSError as exc:
+            kept = []
+            context.log.warning(f"could not keep the published artefacts as the last good ones: {exc}")
+        stale = [s["source_id"] for s in published.manifest["sources"] if s.get("stale")]
+        if stale:
+            context.log.warning(f"published with stale sources (publisher unavailable): {', '.join(stale)}")
         return dg.MaterializeResult(
             metadata={
                 "release_id": published.release_id,
                 "path": dg.MetadataValue.path(str(published.path)),
                 "tables": dg.MetadataValue.json(published.manifest["tables"]),
                 "checks_evaluated": len(evaluations),
+                "stale_sources": dg.MetadataValue.json(stale),
+                "last_good_artefacts_updated": len(kept),
             }
         )
 
