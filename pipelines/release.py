@@ -186,6 +186,21 @@ def publish_release(
     return Release(release_id=release_id, path=final, manifest=manifest)
 
 
+def _source_entry(row: dict[str, Any]) -> dict[str, Any]:
+    entry = {
+        **row,
+        "retrieved_at": row["retrieved_at"].isoformat(),
+        "bytes": int(row["bytes"]),
+        "row_count": int(row["row_count"]),
+        "stale": bool(row["stale"]),
+    }
+    if entry["stale"]:
+        entry["last_good_retrieved_at"] = row["last_good_retrieved_at"].isoformat()
+    else:
+        del entry["stale_reason"], entry["last_good_retrieved_at"]
+    return entry
+
+
 def _assemble(
     build_database: Path,
     staging: Path,
@@ -204,9 +219,16 @@ def _assemble(
         for table, (source, order_by) in PUBLISHED_TABLES.items():
             con.execute(f"create table {table} as select * from build.{source} order by {order_by}")
             row_counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        # Build databases from before stale-source fallback have no staleness columns: every source was fresh.
+        con.execute(
+            "alter table source_artefacts add column if not exists stale boolean default false;"
+            " alter table source_artefacts add column if not exists stale_reason varchar;"
+            " alter table source_artefacts add column if not exists last_good_retrieved_at timestamptz;"
+        )
         sources = con.sql(
             "select source_id, file_name, source_url, fetched_from, fetch_mode, retrieved_at, sha256, bytes,"
-            " row_count from source_artefacts order by source_id"
+            " row_count, coalesce(stale, false) as stale, stale_reason, last_good_retrieved_at"
+            " from source_artefacts order by source_id"
         ).df()
         reconciliation = con.sql(
             """
@@ -231,15 +253,8 @@ def _assemble(
         "created_at": now.isoformat(),
         "code_version": code_version(),
         "fetch_mode": fetch_mode,
-        "sources": [
-            {
-                **row,
-                "retrieved_at": row["retrieved_at"].isoformat(),
-                "bytes": int(row["bytes"]),
-                "row_count": int(row["row_count"]),
-            }
-            for row in sources.to_dict(orient="records")
-        ],
+        # A stale source is one whose publisher was unavailable: the release carries its last good artefact.
+        "sources": [_source_entry(row) for row in sources.to_dict(orient="records")],
         "tables": row_counts,
         # published ICB values against the baseline's own rebuild of the same figure (table icb_reconciliations)
         "reconciliation": [

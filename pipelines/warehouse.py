@@ -26,7 +26,27 @@ create table if not exists meta.raw_artefacts (
     row_count bigint not null,
     column_count integer not null
 );
+-- Build databases made before stale-source fallback lack these; adding them keeps those databases usable.
+alter table meta.raw_artefacts add column if not exists stale boolean default false;
+alter table meta.raw_artefacts add column if not exists stale_reason varchar;
+alter table meta.raw_artefacts add column if not exists last_good_retrieved_at timestamptz;
 """
+
+PROVENANCE_COLUMNS = (
+    "source_id",
+    "file_name",
+    "source_url",
+    "fetched_from",
+    "fetch_mode",
+    "retrieved_at",
+    "sha256",
+    "bytes",
+    "row_count",
+    "column_count",
+    "stale",
+    "stale_reason",
+    "last_good_retrieved_at",
+)
 
 
 @contextmanager
@@ -40,8 +60,17 @@ def connect(database: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPy
         con.close()
 
 
-def load_raw_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, artefact: FetchedArtefact) -> None:
-    """Replace `table` with `frame` and record the artefact's provenance, in one transaction."""
+def load_raw_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    artefact: FetchedArtefact,
+    stale_reason: str | None = None,
+) -> None:
+    """Replace `table` with `frame` and record the artefact's provenance, in one transaction.
+
+    `stale_reason` says why this is the source's last good artefact rather than a fresh fetch.
+    """
     schema, name = table.split(".")
     con.execute(PROVENANCE_DDL)
     con.execute(f"create schema if not exists {schema}")
@@ -51,9 +80,8 @@ def load_raw_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
         con.execute(f'create or replace table {schema}."{name}" as select * from incoming_frame')
         con.unregister("incoming_frame")
         con.execute(
-            """
-            insert or replace into meta.raw_artefacts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
+            f"insert or replace into meta.raw_artefacts ({', '.join(PROVENANCE_COLUMNS)})"
+            f" values ({', '.join('?' for _ in PROVENANCE_COLUMNS)})",
             [
                 artefact.source_id,
                 artefact.path.name,
@@ -65,6 +93,9 @@ def load_raw_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
                 artefact.bytes,
                 len(frame),
                 len(frame.columns),
+                stale_reason is not None,
+                stale_reason,
+                artefact.retrieved_at if stale_reason is not None else None,
             ],
         )
         con.execute("commit")

@@ -62,3 +62,46 @@ def test_publish_is_downstream_of_the_marts(defs):
 def test_schedule_exists_and_is_off_by_default(defs):
     schedule = defs.resolve_schedule_def("build_baseline_monthly")
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_every_schedule_and_sensor_is_off_by_default(defs):
+    schedules, sensors = list(defs.schedules or []), list(defs.sensors or [])
+    assert schedules and sensors
+    assert all(s.default_status == dg.DefaultScheduleStatus.STOPPED for s in schedules)
+    assert all(s.default_status == dg.DefaultSensorStatus.STOPPED for s in sensors)
+
+
+def test_one_refresh_job_schedule_and_release_sensor_per_cadence(defs):
+    from pipelines.cadence import CADENCE_PLANS
+
+    registry = load_registry(PROJECT_ROOT / "sources.yaml")
+    cadences = {s.cadence for s in registry.sources}
+    assert {s.name for s in defs.sensors} == {f"release_sensor_{c.value}" for c in cadences}
+    refreshed = {c for c in cadences if CADENCE_PLANS[c].refresh_cron}
+    assert {s.name for s in defs.schedules} == {"build_baseline_monthly"} | {
+        f"refresh_{c.value}_sources_schedule" for c in refreshed
+    }
+    for cadence in cadences:
+        job = defs.resolve_job_def(f"refresh_{cadence.value}_sources")
+        selected = job.asset_layer.selected_asset_keys
+        raw = {key.path[1] for key in selected if key.path[0] == "raw"}
+        # A group's own raw assets, never another group's: those are read from the build database as they stand.
+        assert raw == {s.id for s in registry.sources if s.cadence == cadence}
+        assert dg.AssetKey(["publish", "release"]) in selected
+
+
+def test_raw_assets_carry_a_freshness_policy_from_their_cadence(defs):
+    from datetime import timedelta
+
+    registry = load_registry(PROJECT_ROOT / "sources.yaml")
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    for source in registry.sources:
+        policy = specs[dg.AssetKey(["raw", source.id])].freshness_policy
+        if source.cadence.value == "once":
+            assert policy is None, source.id
+        else:
+            assert policy.fail_window.to_timedelta() >= timedelta(days=45), source.id
+    monthly = next(s for s in registry.sources if s.cadence.value == "monthly")
+    policy = specs[dg.AssetKey(["raw", monthly.id])].freshness_policy
+    assert policy.fail_window.to_timedelta() == timedelta(days=45)
+    assert policy.warn_window.to_timedelta() == timedelta(days=35)

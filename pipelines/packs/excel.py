@@ -434,6 +434,20 @@ def _metadata_sheet(workbook, formats: _Formats, pack: IcbPack, indicators: pd.D
 def _data_quality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
     sheet = workbook.add_worksheet("Data quality")
     row = _header_block(sheet, formats, pack, "Data quality: coverage, suppression, apportioning, reconciliation")
+    stale = [s for s in (pack.manifest or {}).get("sources", []) if s.get("stale")]
+    if stale:
+        sheet.write_string(row, 0, "Stale sources in this release", formats.bold)
+        row += 1
+        for source in stale:
+            sheet.write_string(
+                row,
+                0,
+                f"{source['source_id']}: the publisher was unavailable, so the artefact retrieved "
+                f"{source.get('last_good_retrieved_at') or source.get('retrieved_at')} was used "
+                f"({source.get('stale_reason') or 'no reason recorded'})",
+            )
+            row += 1
+        row += 1
     series = pack.comparisons
     quality = (
         series.groupby(["indicator_id", "title"], as_index=False)

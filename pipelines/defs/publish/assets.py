@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines.incremental import carry_over_base, code_fingerprint, write_marker
+from pipelines.last_good import remember_published
 from pipelines.release import PUBLISHED_TABLES, latest_release, publish_release
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
@@ -37,7 +38,11 @@ def run_check_evaluations(context: dg.AssetExecutionContext) -> list[dict[str, A
 
 
 def carried_over_checks(
-    settings: Settings, run_id: str, not_rebuilt: set[dg.AssetKey], rebuilt: set[str]
+    settings: Settings,
+    run_id: str,
+    not_rebuilt: set[dg.AssetKey],
+    rebuilt: set[str],
+    evaluated: set[tuple[str, str]],
 ) -> list[dict[str, Any]]:
     """The latest release's check results for every asset this run did not rebuild."""
     latest = latest_release(settings.releases_dir)
@@ -53,7 +58,7 @@ def carried_over_checks(
     return [
         {**check, "carried_over_from": check.get("carried_over_from") or base}
         for check in manifest.get("checks", [])
-        if check["asset"] not in rebuilt
+        if check["asset"] not in rebuilt and (check["asset"], check["check"]) not in evaluated
     ]
 
 
@@ -81,11 +86,12 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
         # A run that rebuilt only some assets (one changed source and what depends on it) checks only those;
         # the others are unchanged since the latest release, so its checks of them still hold.
         selection = context.run.asset_selection
-        not_rebuilt = {k.asset_key for k in required_checks} - set(selection) if selection else set()
+        unevaluated = {k.asset_key for k in required_checks if (k.asset_key.to_user_string(), k.name) not in evaluated}
+        not_rebuilt = unevaluated - set(selection) if selection else set()
         carried = []
         if not_rebuilt:
             rebuilt = {key.to_user_string() for key in selection}
-            carried = carried_over_checks(settings, context.run_id, not_rebuilt, rebuilt)
+            carried = carried_over_checks(settings, context.run_id, not_rebuilt, rebuilt, evaluated)
         missing = [
             f"{k.asset_key.to_user_string()} / {k.name}"
             for k in required_checks
@@ -106,12 +112,24 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             inputs = dict(con.execute("select source_id, sha256 from meta.raw_artefacts").fetchall())
         write_marker(settings, published.release_id, code_fingerprint(), inputs)
         context.log.info(f"published release {published.release_id} at {published.path}")
+        # What was just published is what a later build falls back on if a publisher is unavailable. The release
+        # is already visible, so failing to keep the artefacts only costs the fallback: warn, do not fail.
+        try:
+            kept = remember_published(settings.landing_dir, published.manifest["sources"])
+        except OSError as exc:
+            kept = []
+            context.log.warning(f"could not keep the published artefacts as the last good ones: {exc}")
+        stale = [s["source_id"] for s in published.manifest["sources"] if s.get("stale")]
+        if stale:
+            context.log.warning(f"published with stale sources (publisher unavailable): {', '.join(stale)}")
         return dg.MaterializeResult(
             metadata={
                 "release_id": published.release_id,
                 "path": dg.MetadataValue.path(str(published.path)),
                 "tables": dg.MetadataValue.json(published.manifest["tables"]),
                 "checks_evaluated": len(evaluations),
+                "stale_sources": dg.MetadataValue.json(stale),
+                "last_good_artefacts_updated": len(kept),
             }
         )
 
