@@ -1,15 +1,17 @@
 """A publisher outage in a real live build: the others still publish, the unavailable source is marked stale.
 
 Every source is served over http from the snapshot by a local server (ICS_BASELINE_ALLOW_LOOPBACK_HTTP=1), and
-the real CLI runs three builds on one warehouse: all sources up (publishes, and keeps each artefact as the last
-good one); one source answering 503 (publishes with that source stale); then one source unavailable without a
-last good artefact and another serving bad data (blocked, the previous release byte-identical).
+the real CLI runs builds on a copy of the session's built warehouse (all sources up: published, each artefact
+kept as the last good one): one source answering 503 (publishes with that source stale); then one source
+unavailable without a last good artefact and another serving bad data (blocked, the previous release
+byte-identical).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -111,15 +113,16 @@ def _manifest(release: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def builds(publisher, live_sources, tmp_path_factory) -> dict:
-    """The three builds, in order, on one warehouse; each step's evidence is kept for the tests."""
+def builds(publisher, live_sources, built_warehouse, tmp_path_factory) -> dict:
+    """The builds, in order, on one warehouse; each step's evidence is kept for the tests.
+
+    The first build, with every source up, is the session's snapshot build: a copy of its warehouse holds the
+    release and, as after every publication, each source's artefact kept as the last good one."""
     sources_file, paths = live_sources
-    warehouse = tmp_path_factory.mktemp("unattended_warehouse")
+    warehouse = tmp_path_factory.mktemp("unattended") / "warehouse"
+    shutil.copytree(built_warehouse, warehouse, symlinks=True)
     releases = warehouse / "releases"
     evidence: dict = {}
-
-    first = _build(sources_file, warehouse)
-    assert first.returncode == 0, first.stderr[-4000:]
     evidence["first"] = (releases / "latest").resolve()
 
     publisher.unavailable = {paths[UNAVAILABLE_SOURCE]}
