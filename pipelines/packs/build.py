@@ -62,7 +62,7 @@ def build_release_outputs(
     """Write packs/, csv/, parquet/, csv-metadata.json, changes.json, data-quality.html and index.html."""
     data = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
     entries = _write_all_packs(data, release_dir, release_id, manifest, release_dir / "packs")
-    bulk = write_bulk_downloads(release_dir, [(p.code, p.vintage, p.file_stem) for p, _ in entries])
+    bulk = write_bulk_downloads(release_dir, [(p.code, p.vintage, p.file_stem) for p, _ in entries], release_id)
     changes = compare_releases(release_dir, previous_release, new_release_id=release_id)
     (release_dir / "changes.json").write_text(json.dumps(changes, indent=2, default=str) + "\n", encoding="utf-8")
     _write_data_quality_page(release_dir, release_id, manifest)
@@ -81,20 +81,21 @@ def _write_packs(release_dir: Path, release_id: str, manifest: dict, keys: list,
 
 
 def _write_all_packs(data: ReleaseData, release_dir, release_id, manifest, out_dir) -> list[tuple[IcbPack, dict]]:
-    """Every pack, in `data.icb_keys()` order, over PACK_WORKERS processes."""
+    """Every pack, in `data.icb_keys()` order: this process writes one share, PACK_WORKERS - 1 others the rest."""
     keys = data.icb_keys()
     workers = min(PACK_WORKERS, os.cpu_count() or 1, len(keys))
+    packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
     if workers <= 1:
-        packs = [data.pack(code, vintage) for code, vintage in keys]
-        return [(pack, write_pack(pack, data.indicators, out_dir)) for pack in packs]
-    chunks = [keys[i::workers] for i in range(workers)]
+        return [(packs[key], write_pack(packs[key], data.indicators, out_dir)) for key in keys]
+    shares = [keys[i::workers] for i in range(workers)]
+    written = {}
     # spawn, not fork: the publishing process holds DuckDB and Dagster threads, which a fork would copy mid-state
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_write_packs, release_dir, release_id, manifest, chunk, out_dir) for chunk in chunks]
-        packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}  # while the workers write
-        written = {}
-        for chunk, future in zip(chunks, futures, strict=True):
-            written.update(zip(chunk, future.result(), strict=True))
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_write_packs, release_dir, release_id, manifest, share, out_dir) for share in shares[1:]]
+        for key in shares[0]:
+            written[key] = write_pack(packs[key], data.indicators, out_dir)
+        for share, future in zip(shares[1:], futures, strict=True):
+            written.update(zip(share, future.result(), strict=True))
     return [(packs[key], written[key]) for key in keys]
 
 

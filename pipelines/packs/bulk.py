@@ -70,7 +70,7 @@ def _schema(con: duckdb.DuckDBPyConnection, query: str, params: dict, descriptio
     return {"columns": columns}
 
 
-def write_bulk_downloads(release_dir: Path, pack_keys: list[tuple[str, str, str]]) -> dict[str, Any]:
+def write_bulk_downloads(release_dir: Path, pack_keys: list[tuple[str, str, str]], release_id: str) -> dict[str, Any]:
     """Write parquet/, csv/ (one file per ICS and vintage) and csv-metadata.json into `release_dir`.
 
     pack_keys: (icb_code, icb_vintage, file_stem) for every pack.
@@ -140,7 +140,7 @@ def write_bulk_downloads(release_dir: Path, pack_keys: list[tuple[str, str, str]
 
     metadata = {
         "@context": [CSVW_CONTEXT, {"@language": "en"}],
-        "dc:title": f"ICS Baseline release {release_dir.name.removeprefix('.staging-')}",
+        "dc:title": f"ICS Baseline release {release_id}",
         "dc:license": {"@id": "http://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"},
         "dc:publisher": "ICS Baseline",
         "tables": whole_tables + csv_tables,

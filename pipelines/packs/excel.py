@@ -8,6 +8,7 @@ as a colour, so it survives printing in black and white and reading by screen re
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -529,8 +530,11 @@ def write_workbook(pack: IcbPack, indicators: pd.DataFrame, path: Path) -> Path:
     """Write the pack's workbook; `indicators` is the release's indicator registry (Metadata sheet)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False})
+    created = pack.manifest.get("created_at")
     workbook.set_properties(
         {
+            # the release's time, not the clock's: the same release always gives byte-identical workbooks
+            "created": datetime.fromisoformat(created) if created else datetime(2000, 1, 1, tzinfo=UTC),
             "title": f"ICS baseline: {pack.name} ({pack.vintage})",
             "subject": "Social and economic baseline of an integrated care system",
             "comments": OGL_ATTRIBUTION,
