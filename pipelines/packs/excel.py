@@ -72,47 +72,50 @@ UNIT_FORMATS = {
 }
 DEFAULT_FORMAT = "#,##0.00"
 
-# (header, source column, kind) of a domain sheet; kind "value" takes the row's unit format.
-DOMAIN_COLUMNS: list[tuple[str, str, str]] = [
-    ("Indicator", "title", "text"),
-    ("Period", "period", "text"),
-    ("Value", "value", "value"),
-    ("Unit", "unit", "text"),
-    ("Lower 95% CI", "lower_ci_95", "value"),
-    ("Upper 95% CI", "upper_ci_95", "value"),
-    ("England", "england_value", "value"),
-    ("NHS region", "region_value", "value"),
-    ("Peer average", "peer_group_value", "value"),
-    ("Rank", "rank", "integer"),
-    ("Of", "rank_of", "integer"),
-    ("Quintile (1 = best)", "quintile", "integer"),
-    ("Compared with England (95%)", "significance_95", "significance"),
-    ("Compared with England (99.8%)", "significance_998", "significance"),
-    ("Recent trend", "trend_assessment", "trend"),
-    ("Change since previous period", "change_since_previous", "value"),
-    ("Previous period", "previous_period", "text"),
-    ("How the figure was made", "method", "text"),
-    ("Status", "value_status", "text"),
-    ("Coverage", "coverage", "share"),
-    ("Indicator id", "indicator_id", "text"),
-]
+# The columns figure sheets can show: source column -> (header, kind). Kind "value" takes the row's unit format.
+FIGURE_COLUMNS: dict[str, tuple[str, str]] = {
+    "title": ("Indicator", "text"),
+    "domain": ("Domain", "text"),
+    "period": ("Period", "text"),
+    "value": ("Value", "value"),
+    "unit": ("Unit", "text"),
+    "lower_ci_95": ("Lower 95% CI", "value"),
+    "upper_ci_95": ("Upper 95% CI", "value"),
+    "england_value": ("England", "value"),
+    "region_value": ("NHS region", "value"),
+    "peer_group_value": ("Peer average", "value"),
+    "rank": ("Rank", "integer"),
+    "rank_of": ("Of", "integer"),
+    "quintile": ("Quintile (1 = best)", "integer"),
+    "significance_95": ("Compared with England (95%)", "significance"),
+    "significance_998": ("Compared with England (99.8%)", "significance"),
+    "trend_assessment": ("Recent trend", "trend"),
+    "change_since_previous": ("Change since previous period", "value"),
+    "previous_period": ("Previous period", "text"),
+    "method": ("How the figure was made", "text"),
+    "value_status": ("Status", "text"),
+    "coverage": ("Coverage", "share"),
+    "indicator_id": ("Indicator id", "text"),
+}
 
-SERIES_COLUMNS: list[tuple[str, str, str]] = [
-    ("Indicator", "title", "text"),
-    ("Domain", "domain", "text"),
-    ("Period", "period", "text"),
-    ("Value", "value", "value"),
-    ("Unit", "unit", "text"),
-    ("Lower 95% CI", "lower_ci_95", "value"),
-    ("Upper 95% CI", "upper_ci_95", "value"),
-    ("England", "england_value", "value"),
-    ("NHS region", "region_value", "value"),
-    ("Peer average", "peer_group_value", "value"),
-    ("Compared with England (95%)", "significance_95", "significance"),
-    ("Status", "value_status", "text"),
-    ("How the figure was made", "method", "text"),
-    ("Indicator id", "indicator_id", "text"),
-]
+
+def _figure_columns(*sources: str) -> list[tuple[str, str, str]]:
+    """(header, source column, kind) for each named column."""
+    return [(FIGURE_COLUMNS[source][0], source, FIGURE_COLUMNS[source][1]) for source in sources]
+
+
+# A domain sheet: the latest figure of each indicator with all its benchmarks.
+DOMAIN_COLUMNS = _figure_columns(
+    "title", "period", "value", "unit", "lower_ci_95", "upper_ci_95", "england_value", "region_value",
+    "peer_group_value", "rank", "rank_of", "quintile", "significance_95", "significance_998", "trend_assessment",
+    "change_since_previous", "previous_period", "method", "value_status", "coverage", "indicator_id",
+)  # fmt: skip
+
+# The Series sheet: every period.
+SERIES_COLUMNS = _figure_columns(
+    "title", "domain", "period", "value", "unit", "lower_ci_95", "upper_ci_95", "england_value", "region_value",
+    "peer_group_value", "significance_95", "value_status", "method", "indicator_id",
+)  # fmt: skip
 
 METADATA_COLUMNS: list[tuple[str, str, str]] = [
     ("Indicator", "title", "text"),

@@ -46,38 +46,25 @@ enriched as (
 intervals as (
     select
         *,
+    {% for level, suffix in [('95', '95'), ('99.8', '998')] %}
+    {% for side in ['lower', 'upper'] %}
         case
-            when ci_method = 'publisher' then lower_ci
-            when ci_method = 'wilson' and has_counts
-                then {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '95', 'lower') }}
-            when ci_method = 'byar' and numerator >= 0 and denominator > 0
-                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '95', 'lower') }} / denominator
-        end as lower_ci_95,
-        case
-            when ci_method = 'publisher' then upper_ci
-            when ci_method = 'wilson' and has_counts
-                then {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '95', 'upper') }}
-            when ci_method = 'byar' and numerator >= 0 and denominator > 0
-                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '95', 'upper') }} / denominator
-        end as upper_ci_95,
-        case
-            when ci_method = 'publisher'
-                then value - (value - lower_ci) * {{ z_score('99.8') }} / {{ z_score('95') }}
+            {% if level == '95' %}
+                when ci_method = 'publisher' then {{ side }}_ci
+            {% else %}
+                -- the publisher's 95% half-width on each side, widened by z(99.8%) / z(95%)
+                when ci_method = 'publisher'
+                    then value + ({{ side }}_ci - value) * {{ z_score('99.8') }} / {{ z_score('95') }}
+            {% endif %}
             when ci_method = 'wilson' and has_counts
                 then
-                    {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '99.8', 'lower') }}
+                    {{ unit_scale('unit') }}
+                    * {{ wilson_bound('numerator', 'denominator', level, side) }}
             when ci_method = 'byar' and numerator >= 0 and denominator > 0
-                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '99.8', 'lower') }} / denominator
-        end as lower_ci_998,
-        case
-            when ci_method = 'publisher'
-                then value + (upper_ci - value) * {{ z_score('99.8') }} / {{ z_score('95') }}
-            when ci_method = 'wilson' and has_counts
-                then
-                    {{ unit_scale('unit') }} * {{ wilson_bound('numerator', 'denominator', '99.8', 'upper') }}
-            when ci_method = 'byar' and numerator >= 0 and denominator > 0
-                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', '99.8', 'upper') }} / denominator
-        end as upper_ci_998
+                then {{ unit_scale('unit') }} * {{ byar_bound('numerator', level, side) }} / denominator
+        end as {{ side }}_ci_{{ suffix }}{{ ',' if not (loop.last and suffix == '998') }}
+    {% endfor %}
+    {% endfor %}
     from enriched
 ),
 
@@ -99,23 +86,18 @@ compared as (
                 then 'no_confidence_interval_for_figure'
         end as not_compared_reason
     from intervals
-    left join group_values as england
-        on england.group_type = 'england'
-        and intervals.icb_vintage = england.icb_vintage
-        and intervals.indicator_id = england.indicator_id
-        and intervals.period = england.period
-    left join group_values as region
-        on region.group_type = 'nhs_region'
-        and intervals.nhs_region_code = region.group_code
-        and intervals.icb_vintage = region.icb_vintage
-        and intervals.indicator_id = region.indicator_id
-        and intervals.period = region.period
-    left join group_values as peers
-        on peers.group_type = 'peer_group'
-        and intervals.icb_code = peers.group_code
-        and intervals.icb_vintage = peers.icb_vintage
-        and intervals.indicator_id = peers.indicator_id
-        and intervals.period = peers.period
+    {% for alias, group_type, group_code in [
+        ('england', 'england', none),
+        ('region', 'nhs_region', 'intervals.nhs_region_code'),
+        ('peers', 'peer_group', 'intervals.icb_code'),
+    ] %}
+        left join group_values as {{ alias }}
+            on {{ alias }}.group_type = '{{ group_type }}'
+            {% if group_code %}and {{ group_code }} = {{ alias }}.group_code{% endif %}
+            and intervals.icb_vintage = {{ alias }}.icb_vintage
+            and intervals.indicator_id = {{ alias }}.indicator_id
+            and intervals.period = {{ alias }}.period
+    {% endfor %}
 ),
 
 directions as (
