@@ -101,6 +101,8 @@ def kill_trial(trial: Trial, snapshot: Path, warehouse: Path, timeout: float = 9
     """Start a build, SIGKILL its whole process group at the trial's moment, check the warehouse."""
     releases_dir = warehouse / "releases"
     before = {p.name: tree_digest(p) for p in releases(releases_dir)}
+    # Staging left by an earlier kill stays until this build's publication clears it; only a new one counts.
+    abandoned = set(releases_dir.glob(".staging-*")) if releases_dir.exists() else set()
     trial.releases_before = len(before)
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -113,7 +115,7 @@ def kill_trial(trial: Trial, snapshot: Path, warehouse: Path, timeout: float = 9
     )
     deadline = None if trial.mode == "during_publication" else started + trial.delay
     while proc.poll() is None and time.monotonic() - started < timeout:
-        if deadline is None and releases_dir.exists() and any(releases_dir.glob(".staging-*")):
+        if deadline is None and releases_dir.exists() and set(releases_dir.glob(".staging-*")) - abandoned:
             deadline = time.monotonic() + trial.delay
             trial.phase = "publication"
         if deadline is not None and time.monotonic() >= deadline:
@@ -125,7 +127,7 @@ def kill_trial(trial: Trial, snapshot: Path, warehouse: Path, timeout: float = 9
     if trial.killed_at is None:
         trial.phase = "finished before the kill"
     elif not trial.phase:
-        trial.phase = "publication" if any(releases_dir.glob(".staging-*")) else "build"
+        trial.phase = "publication" if set(releases_dir.glob(".staging-*")) - abandoned else "build"
     trial.new_complete_release, trial.latest, trial.staging_left = check_warehouse(releases_dir, before)
     trial.releases_after = len(releases(releases_dir))
     return trial
