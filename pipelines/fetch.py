@@ -16,13 +16,15 @@ import hashlib
 import ipaddress
 import logging
 import os
+import re
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, TypeVar
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
@@ -398,6 +400,38 @@ def read_body(response: requests.Response, describe: str, max_bytes: int = MAX_I
         if len(body) > max_bytes:
             raise FetchError(f"{describe}: larger than the {max_bytes:,}-byte limit for an in-memory response")
     return bytes(body)
+
+
+def _escapes_archive(name: str) -> bool:
+    """An absolute name or one with a `..` part would land outside the folder it is extracted into (zip slip)."""
+    parts = PurePosixPath(name.replace("\\", "/"))
+    return parts.is_absolute() or ".." in parts.parts or bool(re.match(r"^[A-Za-z]:", name))
+
+
+def extract_zip_member(archive: Path, member: str, target: Path, max_bytes: int, describe: str) -> tuple[str, int]:
+    """Land one member of the zip `archive` at `target` (temp file, then rename). Returns (sha256, size).
+
+    Only the named member is ever written, and only to `target`; an archive holding any entry whose name would
+    escape its folder (`../`, an absolute path) is refused whole, as hostile or broken. The member is streamed
+    through the same size cap as a download, so a zip bomb stops at `max_bytes` whatever its header claims.
+    """
+    where = f"{describe} (zip member {member!r})"
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            entries = bundle.infolist()
+            escaping = [e.filename for e in entries if _escapes_archive(e.filename)]
+            if escaping:
+                raise FetchError(f"{describe}: refusing a zip whose entries escape its folder: {escaping[:5]}")
+            matches = [e for e in entries if not e.is_dir() and e.filename.lstrip("./") == member]
+            if not matches:
+                names = [e.filename for e in entries if not e.is_dir()][:20]
+                raise FetchError(f"{where}: not in the archive, which holds {names}")
+            if matches[0].file_size > max_bytes:
+                raise FetchError(f"{where}: {matches[0].file_size:,} bytes unpacked, over the {max_bytes:,}-byte limit")
+            with bundle.open(matches[0]) as handle:
+                return _stream_into_place(_file_chunks(handle), target, max_bytes, where)
+    except zipfile.BadZipFile as exc:
+        raise FetchError(f"{where}: not a readable zip archive: {exc}") from None
 
 
 class RetryableFetchError(Exception):

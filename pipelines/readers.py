@@ -35,17 +35,25 @@ def _norm(header: object) -> str:
     return re.sub(r"\s+", " ", str(header)).strip().casefold()
 
 
+def _refuse_html(source: Source, path: Path) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        raise SourceFormatError(source, path, "got an HTML page, not data (an error page served with status 200?)")
+
+
 def _decode(source: Source, path: Path) -> str:
     data = path.read_bytes()
-    if data.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
-        raise SourceFormatError(source, path, "got an HTML page, not data (an error page served with status 200?)")
     try:
         return data.decode(source.format.encoding)
     except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        excerpt = data[max(exc.start - 20, 0) : exc.end + 20]
         raise SourceFormatError(
             source,
             path,
-            f"cannot decode as {source.format.encoding} at byte {exc.start}: set format.encoding",
+            f"cannot decode as {source.format.encoding} at line {line} (byte {exc.start}, near {excerpt!r}): "
+            "the publisher changed encoding? set format.encoding",
         ) from None
 
 
@@ -147,6 +155,7 @@ def _trim_footer(source: Source, path: Path, table: pd.DataFrame) -> pd.DataFram
 
 def read_source(source: Source, path: Path) -> pd.DataFrame:
     """Read `path` as `source` and return text columns under their canonical names."""
+    _refuse_html(source, path)
     frame = READERS[source.format.type](source, path)
     by_norm: dict[str, str] = {}
     for col in frame.columns:

@@ -98,9 +98,17 @@ class _LiveBase(_Strict):
 
 
 class HttpFileAccess(_LiveBase):
-    """A plain file download: `url` is fetched as-is."""
+    """A plain file download: `url` is fetched as-is, or, with `archive_member`, one file out of the zip at `url`."""
 
     kind: Literal["http_file"] = "http_file"
+    archive_member: str | None = Field(None, description="path of the file to take out of the zip served at url")
+
+    @field_validator("archive_member")
+    @classmethod
+    def _member_inside_archive(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or ".." in Path(value).parts):
+            raise ValueError(f"archive_member must be a relative path inside the archive, got {value!r}")
+        return value
 
 
 class ArcGisFeatureServiceAccess(_LiveBase):

@@ -133,11 +133,15 @@ def _fsync_tree(root: Path) -> None:
 
 
 def remove_abandoned_staging(releases_dir: Path) -> list[str]:
-    """Staging directories left by an interrupted publication are never releases; clear them away."""
+    """Staging directories (and `latest` links never swapped in) left by an interrupted publication are never
+    releases; clear them away."""
     removed = []
     if releases_dir.exists():
         for path in releases_dir.glob(f"{STAGING_PREFIX}*"):
             shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+        for path in releases_dir.glob(f".{LATEST}.*"):
+            path.unlink(missing_ok=True)
             removed.append(path.name)
     return removed
 

@@ -6,6 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import run_cli
@@ -96,3 +97,90 @@ def test_nothing_is_published_and_the_previous_release_is_byte_identical(corrupt
     assert (warehouse / "releases" / "latest").readlink().name == latest_before
     assert _tree_digest(warehouse / "releases") == before
     assert sorted(p.name for p in (warehouse / "releases").iterdir()) == sorted(["latest", latest_before])
+
+
+# -- corruptions only the dbt layer can see: a build whose raw inputs all parse ----------------------------------
+
+SMOKERS = "ons_explore_local_statistics/cigarette-smokers.csv"
+MIDDLESBROUGH_2019 = "E06000002,Middlesbrough,County or Unitary Authority,Cigarette smokers,2019-01-01/P5Y,16.3,"
+REDCAR_2020 = "E06000003,Redcar and Cleveland,County or Unitary Authority,Cigarette smokers,2020-01-01/P5Y,13.4,"
+REDCAR_2019 = "E06000003,Redcar and Cleveland,County or Unitary Authority,Cigarette smokers,2019-01-01/P5Y,13.7,"
+# A unitary authority code not issued in any vintage the lookups know (as a 2027 reorganisation would bring).
+FUTURE_LAD = "E06000099"
+
+
+def _build_with_smokers_file(built_warehouse, snapshot_dir, tmp_path_factory, edit):
+    warehouse = tmp_path_factory.mktemp("warehouse_dbt_layer")
+    shutil.copytree(built_warehouse / "releases", warehouse / "releases", symlinks=True)
+    before = _tree_digest(warehouse / "releases")
+    latest_before = (warehouse / "releases" / "latest").readlink().name
+    mirror = tmp_path_factory.mktemp("corrupt_snapshot_dbt_layer")
+    _mirror(snapshot_dir, mirror)
+    _replace(mirror, SMOKERS, edit((snapshot_dir / SMOKERS).read_text(encoding="utf-8-sig")))
+    result = run_cli("build", "--snapshot", str(mirror), "--warehouse", str(warehouse))
+    return result, warehouse, before, latest_before
+
+
+@pytest.fixture(scope="module")
+def dbt_layer_build(built_warehouse, snapshot_dir, tmp_path_factory):
+    """A percentage over 100 and suppression markers (which are fine) in one file.
+
+    A separate build from the future code below: a failing dbt test stops the dbt step, and the GX suites on
+    its models then do not run, so one corruption would hide the other.
+    """
+
+    def edit(smokers: str) -> str:
+        for old, new in [
+            (MIDDLESBROUGH_2019, MIDDLESBROUGH_2019.replace(",16.3,", ",163,")),
+            (REDCAR_2020, REDCAR_2020.replace(",13.4,", ",[c],")),
+            (REDCAR_2019, REDCAR_2019.replace(",13.7,", ",x,")),
+        ]:
+            assert smokers.count(old) == 1
+            smokers = smokers.replace(old, new)
+        return smokers
+
+    return _build_with_smokers_file(built_warehouse, snapshot_dir, tmp_path_factory, edit)
+
+
+@pytest.fixture(scope="module")
+def future_code_build(built_warehouse, snapshot_dir, tmp_path_factory):
+    def edit(smokers: str) -> str:
+        hartlepool = next(line for line in smokers.splitlines() if line.startswith("E06000001,"))
+        return smokers + hartlepool.replace("E06000001,Hartlepool", f"{FUTURE_LAD},Hartlepool and Stockton") + "\n"
+
+    return _build_with_smokers_file(built_warehouse, snapshot_dir, tmp_path_factory, edit)
+
+
+def test_dbt_layer_corruptions_block_publication(dbt_layer_build):
+    result, warehouse, before, latest_before = dbt_layer_build
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (warehouse / "releases" / "latest").readlink().name == latest_before
+    assert _tree_digest(warehouse / "releases") == before
+
+
+def test_percentage_over_100_names_source_file_area_period_and_value(dbt_layer_build):
+    stderr = dbt_layer_build[0].stderr
+    line = next(ln for ln in stderr.splitlines() if ln.startswith("  - check") and "la_indicator_values failed" in ln)
+    assert "source ons_els_cigarette_smokers, file cigarette-smokers.csv, la_code E06000002" in line
+    assert "163.0 percent" in line and "(blocking)" in line
+
+
+def test_future_vintage_la_code_blocks_publication_naming_the_check(future_code_build):
+    result, warehouse, before, latest_before = future_code_build
+    assert result.returncode == 1, result.stdout + result.stderr
+    line = next(ln for ln in result.stderr.splitlines() if "assert_la_codes_resolve_to_lsoas failed" in ln)
+    assert line.startswith("  - check") and "(blocking)" in line
+    assert (warehouse / "releases" / "latest").readlink().name == latest_before
+    assert _tree_digest(warehouse / "releases") == before
+
+
+def test_suppression_markers_become_null_with_a_status_not_an_error(dbt_layer_build):
+    result, warehouse, *_ = dbt_layer_build
+    assert "E06000003" not in result.stderr
+    with duckdb.connect(str(warehouse / "build" / "ics_baseline.duckdb"), read_only=True) as con:
+        rows = con.sql(
+            "select period_published, value, value_status from staging.stg_ons_els__smoking_prevalences"
+            " where area_code = 'E06000003' and period_published in ('2019-01-01/P5Y', '2020-01-01/P5Y')"
+            " order by period_published"
+        ).fetchall()
+    assert rows == [("2019-01-01/P5Y", None, "suppressed"), ("2020-01-01/P5Y", None, "suppressed")]

@@ -73,7 +73,7 @@ def test_cp1252_bytes_in_a_utf8_source_are_a_clear_error(tmp_path):
         "ltla23_code,ltla23_name,utla23_code,utla23_name\nE1,Caf\u00e9 \u2013 x,E2,y\n",
         "cp1252",
     )
-    with pytest.raises(SourceFormatError, match=r"file lad23_utla23_ew.csv: cannot decode as utf-8-sig at byte \d+"):
+    with pytest.raises(SourceFormatError, match=r"lad23_utla23_ew.csv: cannot decode as utf-8-sig at line 2 \(byte"):
         read_source(_source("ons_lad23_utla23_lookup"), path)
 
 

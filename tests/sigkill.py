@@ -1,0 +1,137 @@
+"""SIGKILL a running `ics-baseline build` and check what a reader of the warehouse would then see.
+
+Shared by tests/test_sigkill.py (a few trials in CI) and bench/fault_sigkill.py (the full seeded run). A trial
+kills one build at a chosen moment (a delay after start, or a delay after the hidden `.staging-*` directory of the
+publication appears); `check_warehouse` then asserts the publication invariants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Trial:
+    n: int
+    mode: str  # "after_start" or "during_publication"
+    delay: float
+    killed_at: float | None = None  # seconds after start; None: the build finished first
+    phase: str = ""  # what was happening at the kill
+    exit_code: int | None = None
+    releases_before: int = 0
+    releases_after: int = 0
+    staging_left: int = 0
+    new_complete_release: bool = False
+    latest: str | None = None
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def releases(releases_dir: Path) -> list[Path]:
+    """Visible releases: the directories a reader can name (hidden staging directories are not releases)."""
+    if not releases_dir.exists():
+        return []
+    return sorted(p for p in releases_dir.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def assert_complete(release: Path) -> None:
+    manifest_path = release / "manifest.json"
+    assert manifest_path.is_file(), f"{release.name}: no manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["release_id"] == release.name
+    listed = manifest["files"]
+    on_disk = {str(p.relative_to(release)) for p in release.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(listed) == on_disk, f"{release.name}: files differ from the manifest"
+    for name, meta in listed.items():
+        data = (release / name).read_bytes()
+        assert len(data) == meta["bytes"] and hashlib.sha256(data).hexdigest() == meta["sha256"], name
+
+
+def check_warehouse(releases_dir: Path, before: dict[str, dict[str, str]]) -> tuple[bool, str | None, int]:
+    """Assert the invariants; returns (a new complete release exists, latest's name, staging dirs left)."""
+    now = {p.name: p for p in releases(releases_dir)}
+    for name, digest in before.items():
+        assert name in now, f"release {name} disappeared"
+        assert tree_digest(now[name]) == digest, f"release {name} changed"
+    new = [p for name, p in now.items() if name not in before]
+    for release in new:
+        assert_complete(release)
+    latest = None
+    link = releases_dir / "latest"
+    if before or link.exists():
+        assert link.is_symlink(), "latest is missing"
+        target = link.resolve()
+        assert target.parent == releases_dir.resolve() and not target.name.startswith("."), target
+        assert target.name in now, f"latest points at {target.name}, not a release"
+        assert_complete(target)
+        latest = target.name
+    staging = [p for p in releases_dir.glob(".staging-*")] if releases_dir.exists() else []
+    return bool(new), latest, len(staging)
+
+
+def build_command(snapshot: Path, warehouse: Path) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", "build", "--snapshot", str(snapshot), "--warehouse", str(warehouse)]
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("ICS_BASELINE_")}
+
+
+def run_build(snapshot: Path, warehouse: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(build_command(snapshot, warehouse), cwd=ROOT, env=_env(), capture_output=True, text=True)
+
+
+def kill_trial(trial: Trial, snapshot: Path, warehouse: Path, timeout: float = 900) -> Trial:
+    """Start a build, SIGKILL its whole process group at the trial's moment, check the warehouse."""
+    releases_dir = warehouse / "releases"
+    before = {p.name: tree_digest(p) for p in releases(releases_dir)}
+    # Staging left by an earlier kill stays until this build's publication clears it; only a new one counts.
+    abandoned = set(releases_dir.glob(".staging-*")) if releases_dir.exists() else set()
+    trial.releases_before = len(before)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        build_command(snapshot, warehouse),
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # dbt runs as a child process: kill the whole group, as an OOM killer or reboot would
+    )
+    deadline = None if trial.mode == "during_publication" else started + trial.delay
+    while proc.poll() is None and time.monotonic() - started < timeout:
+        if deadline is None and releases_dir.exists() and set(releases_dir.glob(".staging-*")) - abandoned:
+            deadline = time.monotonic() + trial.delay
+            trial.phase = "publication"
+        if deadline is not None and time.monotonic() >= deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            trial.killed_at = round(time.monotonic() - started, 2)
+            break
+        time.sleep(0.02)
+    trial.exit_code = proc.wait()
+    if trial.killed_at is None:
+        trial.phase = "finished before the kill"
+    elif not trial.phase:
+        trial.phase = "publication" if set(releases_dir.glob(".staging-*")) - abandoned else "build"
+    trial.new_complete_release, trial.latest, trial.staging_left = check_warehouse(releases_dir, before)
+    trial.releases_after = len(releases(releases_dir))
+    return trial
+
+
+def as_dict(trial: Trial) -> dict:
+    return asdict(trial)
