@@ -86,7 +86,11 @@ def check_warehouse(releases_dir: Path, before: dict[str, dict[str, str]]) -> tu
 
 
 def build_command(snapshot: Path, warehouse: Path) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", "build", "--snapshot", str(snapshot), "--warehouse", str(warehouse)]
+    # --force: these are full rebuilds on an unchanged snapshot, which would otherwise find nothing to do
+    return [
+        sys.executable, "-m", "pipelines.cli", "build", "--force",
+        "--snapshot", str(snapshot), "--warehouse", str(warehouse),
+    ]  # fmt: skip
 
 
 def _env() -> dict[str, str]:
