@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
-from tests.sigkill import releases, run_build
+from tests.conftest import PROJECT_ROOT, run_cli
+from tests.sigkill import releases
+from tests.snapshots import mirror_with_revised_claimant_counts
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +57,8 @@ def test_four_readers_see_no_errors_during_a_rebuild(built_warehouse, snapshot_d
     warehouse = tmp_path / "warehouse"
     shutil.copytree(built_warehouse, warehouse, symlinks=True)
     old = releases(warehouse / "releases")[-1].name
+    mirror = tmp_path / "snapshot"
+    mirror_with_revised_claimant_counts(snapshot_dir, mirror)
     stop = tmp_path / "stop"
     database = warehouse / "releases" / "latest" / "ics_baseline.duckdb"
     readers = [
@@ -69,7 +72,8 @@ def test_four_readers_see_no_errors_during_a_rebuild(built_warehouse, snapshot_d
         for _ in range(READERS)
     ]
     try:
-        build = run_build(snapshot_dir, warehouse)
+        # a republished source: an incremental rebuild that publishes a new release while the readers read
+        build = run_cli("build", "--snapshot", str(mirror), "--warehouse", str(warehouse))
         time.sleep(2)  # a few reads of the new release too
     finally:
         stop.touch()

@@ -3,8 +3,6 @@ what depends on it, and carries the other checks over; a build that did not publ
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from pathlib import Path
@@ -15,11 +13,11 @@ import pytest
 from pipelines.incremental import MARKER_NAME, code_fingerprint, plan_build, read_marker
 from pipelines.settings import Settings
 from tests.conftest import run_cli
+from tests.snapshots import REVISED_SOURCE, mirror_with_revised_claimant_counts
 
 pytestmark = pytest.mark.e2e
 
-CHANGED_SOURCE = "ons_els_claimant_count"
-CHANGED_FILE = "ons_explore_local_statistics/claimant-count.csv"
+CHANGED_SOURCE = REVISED_SOURCE
 
 
 @pytest.fixture(scope="module")
@@ -28,24 +26,6 @@ def warehouse(built_warehouse, tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("incremental") / "warehouse"
     shutil.copytree(built_warehouse, copy, symlinks=True)
     return copy
-
-
-def _snapshot_with_revised_claimant_counts(snapshot_dir: Path, target: Path) -> int:
-    """A mirror identical to the snapshot except that ONS republished every 2025 claimant rate, +0.1 points."""
-    shutil.copytree(snapshot_dir, target, symlinks=False, copy_function=lambda src, dst: Path(dst).symlink_to(src))
-    text = (snapshot_dir / CHANGED_FILE).read_text(encoding="utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    revised = 0
-    for row in rows[1:]:
-        if row[4].startswith("2025") and row[5].replace(".", "", 1).isdigit():
-            row[5] = f"{float(row[5]) + 0.1:.1f}"
-            revised += 1
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    changed = target / CHANGED_FILE
-    changed.unlink()
-    changed.write_text(out.getvalue(), encoding="utf-8-sig")
-    return revised
 
 
 def _latest(warehouse: Path) -> Path:
@@ -70,7 +50,7 @@ def test_nothing_changed_means_nothing_to_do(warehouse, snapshot_dir):
 
 
 def test_one_changed_source_rebuilds_only_what_depends_on_it(warehouse, snapshot_dir, tmp_path):
-    revised = _snapshot_with_revised_claimant_counts(snapshot_dir, tmp_path / "snapshot")
+    revised = mirror_with_revised_claimant_counts(snapshot_dir, tmp_path / "snapshot")
     assert revised > 300
     before = _latest(warehouse)
     result = run_cli("build", "--snapshot", str(tmp_path / "snapshot"), "--warehouse", str(warehouse))
