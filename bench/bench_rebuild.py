@@ -13,12 +13,9 @@ Results go to bench/results/rebuild.json.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,8 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.snapshots import mirror_with_revised_claimant_counts  # noqa: E402 (the one republished-file mirror)
+
 SNAPSHOT = ROOT.parent / "shared" / "snapshot"
-CHANGED_FILE = "ons_explore_local_statistics/claimant-count.csv"
 
 
 def build(snapshot: Path, warehouse: Path) -> tuple[float, str]:
@@ -48,27 +47,14 @@ def build(snapshot: Path, warehouse: Path) -> tuple[float, str]:
     return elapsed, result.stdout
 
 
-def revised_mirror(target: Path) -> Path:
-    """The snapshot, symlinked file by file, with one republished file."""
-    shutil.copytree(SNAPSHOT, target, copy_function=lambda src, dst: Path(dst).symlink_to(src))
-    rows = list(csv.reader(io.StringIO((SNAPSHOT / CHANGED_FILE).read_text(encoding="utf-8-sig"))))
-    for row in rows[1:]:
-        if row[4].startswith("2025") and row[5].replace(".", "", 1).isdigit():
-            row[5] = f"{float(row[5]) + 0.1:.1f}"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    (target / CHANGED_FILE).unlink()
-    (target / CHANGED_FILE).write_text(out.getvalue(), encoding="utf-8-sig")
-    return target
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_rebuild_") as scratch:
         warehouse = Path(scratch) / "warehouse"
-        revised = revised_mirror(Path(scratch) / "snapshot")
+        revised = Path(scratch) / "snapshot"
+        mirror_with_revised_claimant_counts(SNAPSHOT, revised)
         cold, _ = build(SNAPSHOT, warehouse)
         noop = []
         for _ in range(args.runs):

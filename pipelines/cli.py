@@ -44,7 +44,6 @@ def run_build(verbose: bool = False, changed_sources: tuple[str, ...] = ()) -> t
 
     settings = get_settings()
     defs = build_definitions(settings)
-    steps = len(defs.resolve_job_def(BUILD_JOB_NAME).graph.nodes)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     # dbt's progress lines are written to stdout by dagster-dbt; keep them in a log file unless asked for.
     log_dir = settings.warehouse_dir / "logs"
@@ -55,10 +54,11 @@ def run_build(verbose: bool = False, changed_sources: tuple[str, ...] = ()) -> t
         log_file.open("w", encoding="utf-8") as log,
         contextlib.ExitStack() as stack,
     ):
-        handler = BuildEventHandler(events, total_steps=steps, show_bar=sys.stderr.isatty() and not verbose)
+        handler = BuildEventHandler(events, total_steps=None, show_bar=sys.stderr.isatty() and not verbose)
         stack.callback(handler.close)
         loggers = {"console": dg.colored_console_logger, "build_progress": progress_logger_def(handler)}
         job = dg.Definitions.merge(defs, dg.Definitions(loggers=loggers)).resolve_job_def(BUILD_JOB_NAME)
+        handler.bar.total = len(job.graph.nodes)
         run_config = {
             "loggers": {
                 "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},

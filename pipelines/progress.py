@@ -22,7 +22,7 @@ FINISHED_STEP_EVENTS = {"STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
 
 
 class BuildEventHandler(logging.Handler):
-    def __init__(self, events: IO[str], total_steps: int, show_bar: bool) -> None:
+    def __init__(self, events: IO[str], total_steps: int | None, show_bar: bool) -> None:
         super().__init__(level=logging.DEBUG)
         self.events = events
         self.bar = tqdm(total=total_steps, unit="step", desc="build", disable=not show_bar, file=sys.stderr)

@@ -9,7 +9,6 @@ from pipelines.incremental import carry_over_base, code_fingerprint, write_marke
 from pipelines.last_good import remember_published
 from pipelines.release import PUBLISHED_TABLES, latest_release, publish_release
 from pipelines.settings import Settings
-from pipelines.warehouse import connect
 
 # Every dbt model a release copies is upstream of the release (meta.raw_artefacts is written by the raw assets,
 # which are upstream of everything).
@@ -108,8 +107,7 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             checks=evaluations + carried,
             fetch_mode=settings.fetch_mode,
         )
-        with connect(settings.build_database, read_only=True) as con:
-            inputs = dict(con.execute("select source_id, sha256 from meta.raw_artefacts").fetchall())
+        inputs = {source["source_id"]: source["sha256"] for source in published.manifest["sources"]}
         write_marker(settings, published.release_id, code_fingerprint(), inputs)
         context.log.info(f"published release {published.release_id} at {published.path}")
         # What was just published is what a later build falls back on if a publisher is unavailable. The release
