@@ -56,6 +56,10 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "marts.comparator_values",
         "icb_vintage, group_type, group_code, indicator_id, period",
     ),
+    "comparator_reconciliations": (
+        "marts.comparator_reconciliations",
+        "icb_vintage, group_type, group_code, indicator_id, period",
+    ),
     "icb_domain_summaries": ("marts.icb_domain_summaries", "icb_vintage, icb_code, domain"),
     "icb_peers": ("marts.icb_peers", "icb_vintage, icb_code, peer_rank"),
     "icb_peer_context": ("marts.icb_peer_context", "icb_vintage, icb_code, variable"),
@@ -242,6 +246,14 @@ def _assemble(
             from icb_reconciliations group by all order by all
             """
         ).df()
+        # the rebuilt England and region aggregates against the publisher's own figures, per indicator
+        comparator_reconciliation = con.sql(
+            """
+            select indicator_id, group_type, reconciliation_status, count(*) as comparisons,
+                   max(abs(relative_difference)) as max_abs_relative_difference
+            from comparator_reconciliations group by all order by all
+            """
+        ).df()
         con.execute("detach build")
         con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.csv'}' (header, delimiter ',')")
         con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.parquet'}' (format parquet)")
@@ -263,6 +275,20 @@ def _assemble(
         # published ICB values against the baseline's own rebuild of the same figure (table icb_reconciliations)
         "reconciliation": [
             {**row, "comparisons": int(row["comparisons"])} for row in reconciliation.to_dict(orient="records")
+        ],
+        # the publisher's England and region figures are the comparators; the rebuilt aggregates reconcile to
+        # them (table comparator_reconciliations; outside_tolerance blocks publication)
+        "comparator_reconciliation": [
+            {
+                **row,
+                "comparisons": int(row["comparisons"]),
+                "max_abs_relative_difference": (
+                    None
+                    if row["max_abs_relative_difference"] != row["max_abs_relative_difference"]
+                    else float(row["max_abs_relative_difference"])
+                ),
+            }
+            for row in comparator_reconciliation.to_dict(orient="records")
         ],
         "checks": checks,
     }

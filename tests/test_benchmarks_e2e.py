@@ -1,6 +1,7 @@
 """Benchmarks on the real build: comparators, significance, ranks, domain summaries and the README's analyst query.
 
-Each check recomputes the published figure independently (pandas, scipy) from the published ICB figures.
+Checks against independent truth: the publishers' own England figures and Census counts read straight from the
+snapshot files with pandas, and intervals recomputed with scipy.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 
 pytestmark = pytest.mark.e2e
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+SOURCES = ROOT / "sources.yaml"
+REGISTRY = ROOT / "dbt_project" / "seeds" / "indicator_registry.csv"
 
 
 @pytest.fixture(scope="module")
@@ -41,36 +47,175 @@ def test_comparison_tables_are_published_on_the_icb_indicators_grain(published):
         assert counts[("peer_group", vintage)] == icbs
 
 
-def test_england_is_the_ratio_of_summed_counts_and_the_same_on_every_vintage(published):
-    icb = published.execute(
+def _publisher_england_rows(snapshot_dir: Path) -> pd.DataFrame:
+    """Every England (E92000001) row of every Explore Local Statistics file the registry reads, straight from
+    the snapshot CSVs with pandas: the publisher's own figure, independent of the build's SQL."""
+    sources = {s["id"]: s for s in yaml.safe_load(SOURCES.read_text())["sources"]}
+    registry = pd.read_csv(REGISTRY, dtype=str)
+    frames = []
+    for row in registry.itertuples(index=False):
+        source = sources.get(row.source_id)
+        if not isinstance(row.source_id, str) or not row.source_id.startswith("ons_els_") or source is None:
+            continue
+        raw = pd.read_csv(snapshot_dir / source["snapshot_path"], dtype=str)
+        national = raw[(raw.areacd == "E92000001") & (raw.indicator == row.source_indicator_name)]
+        national = national[pd.to_numeric(national.observation, errors="coerce").notna()]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "indicator_id": row.indicator_id,
+                    "period_start": pd.to_datetime(national.period.str[:10]).dt.date,
+                    "publisher_england": national.observation.astype(float),
+                }
+            )
+        )
+    return pd.concat(frames).drop_duplicates(["indicator_id", "period_start"])
+
+
+def test_england_comparator_is_the_publishers_own_england_figure(published, snapshot_dir):
+    truth = _publisher_england_rows(snapshot_dir)
+    comparators = published.execute(
         """
-        select icb_vintage, period, sum(numerator) / sum(denominator) * 100 as rate, count(*) as icbs
+        select indicator_id, icb_vintage, period_start, value, value_source from comparator_values
+        where group_type = 'england'
+        """
+    ).df()
+    comparators["period_start"] = pd.to_datetime(comparators.period_start).dt.date
+    merged = comparators.merge(truth, on=["indicator_id", "period_start"])
+    # every indicator-period of an ELS source that has a national row, on every vintage
+    assert len(merged) > 300 and merged.indicator_id.nunique() >= 20
+    assert (merged.value_source == "publisher").all()
+    assert np.allclose(merged.value, merged.publisher_england, rtol=0, atol=1e-9)
+    # and the comparisons judge every ICB figure against it
+    judged = published.execute(
+        """
+        select c.indicator_id, c.period_start, c.england_value, c.england_value_source
+        from icb_indicator_comparisons as c where c.value is not null
+        """
+    ).df()
+    judged["period_start"] = pd.to_datetime(judged.period_start).dt.date
+    judged = judged.merge(truth, on=["indicator_id", "period_start"])
+    assert len(judged) > 10_000
+    assert (judged.england_value_source == "publisher").all()
+    assert np.allclose(judged.england_value, judged.publisher_england, rtol=0, atol=1e-9)
+
+
+def test_rebuilt_england_reconciles_with_the_publisher_within_its_declared_tolerance(published, snapshot_dir):
+    truth = _publisher_england_rows(snapshot_dir)
+    claimant = truth[truth.indicator_id == "claimant_count_rate"]
+    rebuilt = published.execute(
+        """
+        select icb_vintage, period_start, sum(numerator) / sum(denominator) * 100 as rebuilt, count(*) as icbs
         from icb_indicators
-        where indicator_id = 'claimant_count_rate' and value is not null
+        where indicator_id = 'claimant_count_rate' and value is not null and coverage >= 0.9
         group by all
         """
     ).df()
-    england = published.execute(
+    rebuilt["period_start"] = pd.to_datetime(rebuilt.period_start).dt.date
+    merged = rebuilt.merge(claimant, on="period_start")
+    assert len(merged) > 20 * 3
+    # the registry declares 4% for the claimant rate (rounded LA rates on mid-2020 weights); ONS's own England
+    # figure is published to 0.1
+    assert ((merged.rebuilt - merged.publisher_england).abs() <= 0.04 * merged.publisher_england).all()
+    # England is the publisher's, so it is the same on every vintage; the rebuilt one moves with boundaries
+    # only through apportionment, which conserves LA counts
+    by_period = merged.pivot(index="period_start", columns="icb_vintage", values="rebuilt")
+    assert np.allclose(by_period.ICB22, by_period.ICB26, rtol=1e-9)
+    statuses = dict(
+        published.execute(
+            "select reconciliation_status, count(*) from comparator_reconciliations group by 1"
+        ).fetchall()
+    )
+    assert statuses.get("within_tolerance", 0) > 300 and statuses.get("outside_tolerance", 0) == 0
+
+
+def test_no_interval_rests_on_estimated_counts(published):
+    rows = published.execute(
         """
-        select icb_vintage, period, value, members, members_with_value from comparator_values
-        where group_type = 'england' and indicator_id = 'claimant_count_rate'
+        select ci_method, counts_basis, count(*) as figures, count(lower_ci_95) as with_interval,
+               count(*) filter (where significance_95 != 'not_compared') as compared
+        from icb_indicator_comparisons
+        where ci_method in ('wilson', 'byar') and value is not null
+        group by all
         """
     ).df()
-    merged = icb.merge(england, on=["icb_vintage", "period"])
-    assert len(merged) == len(england) > 20 * 3
-    assert np.allclose(merged.rate, merged.value, rtol=1e-12)
-    # LA counts are conserved by apportionment and ICBs tile England, so boundaries do not move England
-    by_period = merged.pivot(index="period", columns="icb_vintage", values="value")
-    assert np.allclose(by_period.ICB22, by_period.ICB26, rtol=1e-9)
-    assert np.allclose(by_period.ICB24, by_period.ICB26, rtol=1e-9)
-    # and it is not the mean of the ICB rates
-    naive = published.execute(
+    estimated = rows[~rows.counts_basis.isin(["observed", "apportioned"])]
+    assert estimated.with_interval.sum() == 0 and estimated.compared.sum() == 0
+    assert rows[rows.counts_basis.isin(["observed", "apportioned"])].compared.sum() > 500
+    # the LA rates published without counts carry no counts-based interval at all
+    none = published.execute(
         """
-        select avg(value) from icb_indicators
-        where indicator_id = 'claimant_count_rate' and icb_vintage = 'ICB26' and period = '2025'
+        select count(*) from icb_indicator_comparisons
+        where indicator_id in ('children_in_relative_poverty_ahc', 'claimant_count_rate',
+                               'gcse_english_and_maths_by_19', 'apprenticeship_starts_per_100k')
+          and (lower_ci_95 is not null or significance_95 != 'not_compared')
         """
     ).fetchall()[0][0]
-    assert abs(naive - by_period.loc["2025", "ICB26"]) > 0.01
+    assert none == 0
+
+
+def test_census_qualification_counts_are_the_census_counts(published, snapshot_dir):
+    """The ICB numerators and denominators of the Census shares are the Census's own counts: over the ICBs of a
+    vintage they add up to England's counts read directly from the Census file (apportioning a split authority
+    conserves its counts), and whole-authority ICBs carry them as observed."""
+    sources = {s["id"]: s for s in yaml.safe_load(SOURCES.read_text())["sources"]}
+    census = pd.read_csv(snapshot_dir / sources["ons_census2021_qualifications_lad21"]["snapshot_path"], dtype=str)
+    code, category, count = census.columns[0], census.columns[2], census.columns[-1]
+    census = census[census[code].str.startswith("E")]
+    census[count] = census[count].astype(int)
+    residents_16_plus = census.loc[census[category] != "-8", count].sum()
+    level_4 = census.loc[census[category] == "5", count].sum()
+    rows = published.execute(
+        """
+        select icb_vintage, sum(numerator), sum(denominator), list(distinct counts_basis), count(*)
+        from icb_indicators where indicator_id = 'census2021_level_4_plus_share' group by 1
+        """
+    ).fetchall()
+    assert len(rows) == 3
+    for vintage, numerator, denominator, bases, _icbs in rows:
+        assert numerator == pytest.approx(level_4, rel=1e-9), vintage
+        assert denominator == pytest.approx(residents_16_plus, rel=1e-9), vintage
+        assert set(bases) <= {"observed", "apportioned"} and "observed" in bases
+
+
+def test_figures_below_the_coverage_floor_are_never_ranked_or_compared(published):
+    rows = published.execute(
+        """
+        select coverage < 0.5 as below_display, coverage < 0.9 as below_compare, count(*) as figures,
+               count(value) as shown, count(rank) as ranked, count(quintile) as in_quintile,
+               count(*) filter (where significance_95 != 'not_compared') as compared,
+               count(*) filter (where trend_direction in ('increasing', 'decreasing')) as trended
+        from icb_indicator_comparisons
+        where method not in ('not_aggregable')
+        group by all
+        """
+    ).df()
+    below = rows[rows.below_compare]
+    assert below.figures.sum() > 0  # the floor has something to act on in the real snapshot
+    assert below.ranked.sum() == below.in_quintile.sum() == below.compared.sum() == below.trended.sum() == 0
+    assert rows[rows.below_display].shown.sum() == 0
+    assert rows[~rows.below_compare].ranked.sum() > 10_000
+
+
+def test_means_of_la_values_are_never_ranked_or_given_a_verdict(published):
+    rows = published.execute(
+        """
+        select indicator_id, count(*) as figures, count(rank) as ranked,
+               count(*) filter (where significance_95 != 'not_compared') as compared,
+               count(*) filter (where trend_assessment in ('getting_better', 'getting_worse')) as trended
+        from icb_indicator_comparisons where method = 'la_population_weighted_mean' and value is not null
+        group by 1
+        """
+    ).df()
+    assert {"healthy_life_expectancy_male", "preventable_cvd_mortality_rate", "life_expectancy_at_birth_female"} <= set(
+        rows.indicator_id
+    )
+    assert rows.ranked.sum() == rows.compared.sum() == rows.trended.sum() == 0
+    # a within-LA inequality index has no ICB value at all
+    inequality = published.execute(
+        "select count(value) from icb_indicators where indicator_id like 'life_expectancy_inequality_%'"
+    ).fetchall()[0][0]
+    assert inequality == 0
 
 
 def test_region_values_aggregate_the_region_icbs(published):

@@ -41,6 +41,10 @@ def _make_build_database(path: Path, value: float = 0.25) -> Path:
         create table marts.icb_inequality_gaps as
             select 'E54000008' as icb_code, 'ICB24' as icb_vintage, 'residents_disabled_share' as measure_id,
                    '2021' as period, 'IMD2025' as imd_edition, 0.1 as sii;
+        create table marts.comparator_reconciliations as
+            select 'england' as group_type, 'E92000001' as group_code, 'ICB24' as icb_vintage,
+                   'claimant_count_rate' as indicator_id, '2023' as period, 0.01 as relative_difference,
+                   'within_tolerance' as reconciliation_status;
         create table intermediate.int_lsoa21_icb_memberships_unioned as
             select 'E01000001' as lsoa21_code, 'E54000008' as icb_code, 'ICB24' as icb_vintage;
         create table meta.raw_artefacts as

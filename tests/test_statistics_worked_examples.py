@@ -189,6 +189,10 @@ def trend_results(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
     frame = pd.DataFrame(figures + rolling).reindex(columns=TREND_INPUT_COLUMNS)
     frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
+    # whole-area figures on real counts: every point comparable with the next
+    frame["method"] = "lsoa_exact"
+    frame["coverage"] = 1.0
+    frame["counts_basis"] = np.where(frame.numerator.notna(), "observed", None)
     registry = pd.DataFrame(
         {
             "indicator_id": [

@@ -162,9 +162,14 @@ def test_published_icb_values_reconcile_with_the_rebuilt_ones(built_warehouse, p
         "ohid_fingertips_91547_qof_smoking",
     }
     assert all(row["comparisons"] > 0 for row in summary)
-    # the rebuilds agree with what OHID and ONS published to within a few per cent everywhere
-    worst = published.execute("select max(relative_difference) from icb_reconciliations").fetchall()[0][0]
-    assert worst < 0.05
+    # the rebuilds agree with what OHID and ONS published as closely as the README says: Health Index within
+    # 0.8%, Fingertips within 1.7% (a split authority shared by residents)
+    worst = dict(
+        published.execute("select source_id, max(relative_difference) from icb_reconciliations group by 1").fetchall()
+    )
+    assert worst["ons_health_index_icb22_domains"] <= 0.008
+    assert worst["ohid_fingertips_91547_qof_smoking"] <= 0.017
+    assert worst["ohid_fingertips_93495_common_mental_disorders"] <= 0.017
 
 
 def test_published_values_win_over_rebuilt_ones_for_their_vintage(published):

@@ -1,7 +1,7 @@
 with
 
 group_values as (
-    select * from {{ ref('int_comparator_group_values_aggregated') }}
+    select * from {{ ref('int_comparator_values_reconciled') }}
 ),
 
 final as (

@@ -3,7 +3,9 @@
 -- their denominators (sum of value x denominator over sum of denominators, which for a ratio of sums is
 -- exactly the group's sum of numerators over its sum of denominators). Published ICB figures that carry no
 -- denominator (Health Index) are weighted by Census 2021 residents. Not-aggregable statistics get no group
--- value.
+-- value. Only members at or above the comparison coverage floor (var coverage_floor_compare) count: a member
+-- resting on part of its ground would drag the group towards the covered part. Where the publisher gives
+-- England or the region itself, int_comparator_values_reconciled prefers that and keeps this as a check.
 
 with
 
@@ -13,6 +15,17 @@ groups as (
 
 figures as (
     select * from {{ ref('int_icb_indicator_figures_unioned') }}
+),
+
+member_floor as (
+    -- a figure below the comparison coverage floor does not count as a member's value
+    select
+        icb_vintage,
+        icb_code,
+        indicator_id,
+        period,
+        case when coverage >= {{ var('coverage_floor_compare') }} then value end as value
+    from figures
 ),
 
 registry as (
@@ -44,16 +57,21 @@ member_figures as (
         figures.period_start,
         figures.unit,
         {{ aggregation_kind('registry.aggregation') }} as aggregation_kind,
-        figures.value,
+        member_floor.value,
         figures.value_status,
-        figures.numerator,
-        figures.denominator,
+        case when member_floor.value is not null then figures.numerator end as numerator,
+        case when member_floor.value is not null then figures.denominator end as denominator,
         coalesce(figures.denominator, icbs.usual_residents_2021) as weight,
-        figures.denominator is null and figures.value is not null as is_weighted_by_residents
+        figures.denominator is null and member_floor.value is not null as is_weighted_by_residents
     from groups
     inner join figures
         on groups.icb_vintage = figures.icb_vintage
         and groups.member_icb_code = figures.icb_code
+    inner join member_floor
+        on figures.icb_vintage = member_floor.icb_vintage
+        and figures.icb_code = member_floor.icb_code
+        and figures.indicator_id = member_floor.indicator_id
+        and figures.period = member_floor.period
     inner join registry on figures.indicator_id = registry.indicator_id
     inner join icbs
         on groups.icb_vintage = icbs.icb_vintage

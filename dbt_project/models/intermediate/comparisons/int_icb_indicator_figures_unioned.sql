@@ -1,3 +1,13 @@
+-- Every ICB figure from every route (LSOA sums, LA re-aggregation, published ICB values, NHS organisations),
+-- with two properties the comparisons depend on:
+--   counts_basis  what numerator and denominator are: observed counts, apportioned counts (a split area's
+--                 counts shared by population) or estimated (rate x population). Only real counts (observed,
+--                 apportioned) may carry a Wilson or Byar interval or a count-based trend test.
+--   coverage      share of the ICB's population the figure rests on. Below the display floor
+--                 (var coverage_floor_display) the figure is withheld: value NULL, value_status
+--                 below_coverage_floor. Between that and the comparison floor it is shown but never ranked,
+--                 compared or used in a comparator (int_icb_indicators_compared).
+
 with
 
 lsoa_figures as (
@@ -49,6 +59,13 @@ figures as (
     select * from health_figures
 ),
 
+floored as (
+    select
+        *,
+        value is not null and coverage < {{ var('coverage_floor_display') }} as is_below_display_floor
+    from figures
+),
+
 final as (
     select
         figures.icb_code,
@@ -57,17 +74,25 @@ final as (
         figures.indicator_id,
         figures.period,
         figures.period_start,
-        figures.value,
-        figures.lower_ci,
-        figures.upper_ci,
-        figures.numerator,
-        figures.denominator,
+        case when not figures.is_below_display_floor then figures.value end as value,
+        case when not figures.is_below_display_floor then figures.lower_ci end as lower_ci,
+        case when not figures.is_below_display_floor then figures.upper_ci end as upper_ci,
+        case when not figures.is_below_display_floor then figures.numerator end as numerator,
+        case when not figures.is_below_display_floor then figures.denominator end as denominator,
+        case
+            when figures.is_below_display_floor or figures.numerator is null then null
+            when figures.counts_basis is not null then figures.counts_basis
+            when figures.method = 'la_apportioned' then 'apportioned'
+            when registry.aggregation = 'ratio_of_sums_apportioned' then 'apportioned'
+            else 'observed'
+        end as counts_basis,
         registry.unit,
-        figures.value_status,
+        case when figures.is_below_display_floor then 'below_coverage_floor' else figures.value_status end
+            as value_status,
         figures.method,
         figures.source_id,
         figures.coverage
-    from figures
+    from floored as figures
     inner join icbs
         on figures.icb_code = icbs.icb_code
         and figures.icb_vintage = icbs.icb_vintage

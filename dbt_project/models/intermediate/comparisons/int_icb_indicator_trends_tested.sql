@@ -10,6 +10,11 @@
 --   none       ordinary least squares with a t test on 3 df. These series carry no sampling error, so
 --              the test says only whether five points sit convincingly on a sloped line.
 -- A trend is increasing or decreasing when significant at the 99.8% level; the 95% flag is reported too.
+-- Only comparable points enter a trend or a change: the same method as the latest point (a published ICB
+-- figure and one rebuilt from sub-ICB areas are different series), each at or above the comparison coverage
+-- floor (a point resting on part of the ICB is a different population). The chi-squared test needs real
+-- counts (counts_basis observed or apportioned), never a rate times a population. Means of LA values are not
+-- ICB statistics and get no trend verdict.
 
 with
 
@@ -32,6 +37,9 @@ series as (
         figures.numerator,
         figures.denominator,
         figures.unit,
+        figures.method,
+        figures.counts_basis,
+        coalesce(figures.coverage >= {{ var('coverage_floor_compare') }}, false) as is_above_compare_floor,
         registry.polarity,
         case registry.ci_method
             when 'wilson' then 'chi_squared_trend'
@@ -62,9 +70,15 @@ series as (
 testable_points as (
     select
         *,
-        case trend_method
+        is_above_compare_floor
+        and method != 'la_population_weighted_mean'
+        and case trend_method
             when 'chi_squared_trend'
-                then value is not null and denominator > 0 and numerator between 0 and denominator
+                then
+                    value is not null
+                    and counts_basis in ('observed', 'apportioned')
+                    and denominator > 0
+                    and numerator between 0 and denominator
             when 'weighted_least_squares' then value is not null and standard_error > 0
             else value is not null
         end as is_testable
@@ -78,7 +92,14 @@ previous_periods as (
         indicator_id,
         period,
         lag(period) over series_order as previous_period,
-        lag(value) over series_order as previous_value
+        -- a change is stated only between comparable points: same method, both above the coverage floor
+        case
+            when
+                lag(method) over series_order = method
+                and lag(is_above_compare_floor) over series_order
+                and is_above_compare_floor
+                then lag(value) over series_order
+        end as previous_value
     from series
     window series_order as (partition by icb_code, icb_vintage, indicator_id order by period_start)
 ),
@@ -106,6 +127,7 @@ window_points as (
         on anchor.icb_code = earlier.icb_code
         and anchor.icb_vintage = earlier.icb_vintage
         and anchor.indicator_id = earlier.indicator_id
+        and anchor.method = earlier.method
         and anchor.period_start >= earlier.period_start
         and (year(anchor.period_start) - year(earlier.period_start)) % anchor.period_years = 0
     where anchor.is_testable and earlier.is_testable

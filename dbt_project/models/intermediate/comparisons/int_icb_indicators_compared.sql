@@ -1,10 +1,14 @@
 -- Every ICB figure set against England and its NHS region: rank and quintile among the ICBs of its vintage,
 -- gap to England, and significance the way Fingertips judges it. A figure is significantly higher or lower
--- than England when the England value lies outside the ICB's 95% (or 99.8%) confidence interval. The interval
--- comes from the publisher, or is computed: Wilson score for counts-based proportions, Byar for crude rates
--- of counts (registry ci_method). Publisher 95% intervals are widened to 99.8% on a normal approximation,
--- side by side, so an asymmetric interval stays asymmetric. Counts are neither ranked nor compared: their
--- size follows the ICB's population, not its performance.
+-- than England when the England value lies outside the ICB's 95% (or 99.8%) confidence interval. England and
+-- the region are the publisher's own figures wherever the source publishes them (england_value_source), else
+-- aggregates rebuilt from the ICBs. The interval comes from the publisher, or is computed from REAL counts
+-- only: Wilson score for counts-based proportions, Byar (exact Poisson below 10 events) for crude rates
+-- (registry ci_method), on numerators and denominators that are observed or apportioned counts, never on a
+-- rate times a population (counts_basis = estimated). Publisher 95% intervals are widened to 99.8% on a
+-- normal approximation, side by side, so an asymmetric interval stays asymmetric. Not ranked or compared:
+-- counts (their size follows the ICB's population), means of LA values (not ICB statistics), and figures
+-- resting on less than the comparison coverage floor of their ICB.
 
 with
 
@@ -21,7 +25,7 @@ icbs as (
 ),
 
 group_values as (
-    select * from {{ ref('int_comparator_group_values_aggregated') }}
+    select * from {{ ref('int_comparator_values_reconciled') }}
 ),
 
 enriched as (
@@ -33,7 +37,12 @@ enriched as (
         icbs.nhs_region_code,
         icbs.nhs_region_name,
         {{ aggregation_kind('registry.aggregation') }} in ('count', 'count_not_additive') as is_count,
-        figures.numerator is not null
+        -- a population-weighted mean of LA life expectancies, DSRs or scores is not the ICB's own statistic
+        figures.method = 'la_population_weighted_mean' as is_mean_of_la_values,
+        coalesce(figures.coverage >= {{ var('coverage_floor_compare') }}, false) as is_above_compare_floor,
+        figures.counts_basis in ('observed', 'apportioned') as has_real_counts,
+        figures.counts_basis in ('observed', 'apportioned')
+        and figures.numerator is not null
         and figures.denominator > 0
         and figures.numerator between 0 and figures.denominator as has_counts
     from figures
@@ -60,7 +69,7 @@ intervals as (
                 then
                     {{ unit_scale('unit') }}
                     * {{ wilson_bound('numerator', 'denominator', level, side) }}
-            when ci_method = 'byar' and numerator >= 0 and denominator > 0
+            when ci_method = 'byar' and has_real_counts and numerator >= 0 and denominator > 0
                 then {{ unit_scale('unit') }} * {{ byar_bound('numerator', level, side) }} / denominator
         end as {{ side }}_ci_{{ suffix }}{{ ',' if not (loop.last and suffix == '998') }}
     {% endfor %}
@@ -73,14 +82,20 @@ compared as (
         intervals.*,
         england.value as england_value,
         england.value_status as england_value_status,
+        england.value_source as england_value_source,
         region.value as region_value,
+        region.value_source as region_value_source,
         peers.value as peer_group_value,
         case
             when intervals.value is null then 'no_value'
             when intervals.is_count then 'count_not_rate'
             when intervals.polarity = 'not_applicable' then 'no_polarity'
+            when intervals.is_mean_of_la_values then 'mean_of_la_values_not_an_icb_statistic'
+            when not intervals.is_above_compare_floor then 'coverage_below_floor'
             when england.value is null then 'no_england_value'
             when intervals.ci_method = 'none' then 'no_confidence_interval_for_indicator'
+            when intervals.ci_method in ('wilson', 'byar') and not intervals.has_real_counts
+                then 'no_real_counts_for_interval'
             when
                 intervals.lower_ci_95 is null or intervals.upper_ci_95 is null
                 then 'no_confidence_interval_for_figure'
@@ -130,7 +145,12 @@ ranks as (
         ) as rank,
         count(*) over (partition by icb_vintage, indicator_id, period) as rank_of
     from directions
-    where value is not null and polarity != 'not_applicable' and not is_count
+    where
+        value is not null
+        and polarity != 'not_applicable'
+        and not is_count
+        and not is_mean_of_la_values
+        and is_above_compare_floor
 ),
 
 final as (
@@ -150,6 +170,7 @@ final as (
         directions.value_status,
         directions.method,
         directions.coverage,
+        directions.counts_basis,
         directions.ci_method,
         directions.lower_ci_95,
         directions.upper_ci_95,
@@ -157,12 +178,16 @@ final as (
         directions.upper_ci_998,
         directions.england_value,
         directions.england_value_status,
+        directions.england_value_source,
         directions.region_value,
+        directions.region_value_source,
         directions.peer_group_value,
-        case when not directions.is_count then directions.value - directions.england_value end
-            as gap_to_england,
         case
-            when not directions.is_count
+            when not directions.is_count and directions.is_above_compare_floor
+                then directions.value - directions.england_value
+        end as gap_to_england,
+        case
+            when not directions.is_count and directions.is_above_compare_floor
                 then
                     100
                     * (directions.value - directions.england_value)

@@ -16,6 +16,7 @@ final as (
     population_aged_0_15_2020,
     population_aged_5_2020,
     population_aged_10_2020,
+    population_aged_15_2020,
     population_aged_16_64_2020,
     population_aged_16_plus_2020,
     population_aged_18_plus_2020,

@@ -3,7 +3,11 @@
 -- estimated numerator and denominator, which are summed and then divided. Counts (sum_apportioned) are
 -- shared among ICBs by each authority's population share. Statistics that cannot be rebuilt are labelled:
 -- life expectancies and standardised rates as a population-weighted mean of LA values; medians and ratios of
--- medians (aggregation not_aggregable) get no ICB value at all. Survey standard errors
+-- medians (aggregation not_aggregable) get no ICB value at all. Where the source publishes the counts behind
+-- its rates (Census 2021), the counts themselves are summed (a split authority's shared by its population on
+-- each side) and the rate is their ratio: the weights are then the indicator's own denominator. Otherwise the
+-- rebuilt "numerator" and "denominator" are estimates (rate x a mid-2020 population), tagged counts_basis =
+-- 'estimated' so that no interval or count-based test is ever computed from them. Survey standard errors
 -- combine as sqrt(sum(w^2 * se^2)), assuming LAs are independent; LAs with no figure are left out and
 -- reported through coverage, never counted as zero.
 
@@ -29,6 +33,8 @@ joined as (
         weights.is_split_la,
         weights.population as base_population,
         weights.share_of_la_population,
+        la_values.numerator as la_numerator,
+        la_values.denominator as la_denominator,
         (la_values.upper_ci_95 - la_values.lower_ci_95) / (2 * 1.959963984540054) as standard_error
     from la_values
     inner join weights
@@ -40,7 +46,8 @@ weighted as (
     select
         *,
         base_population * weight_multiplier as weight,
-        value is not null and weight_multiplier is not null as is_covered
+        value is not null and weight_multiplier is not null as is_covered,
+        la_numerator is not null and la_denominator > 0 as has_published_counts
     from joined
 ),
 
@@ -63,6 +70,10 @@ aggregated as (
         sum(weight * weight * standard_error * standard_error) filter (where is_covered) as weighted_variance,
         count(*) filter (where is_covered and standard_error is null) as covered_without_ci,
         bool_or(is_split_la) filter (where is_covered) as uses_split_la,
+        -- the source's own counts, where every covered authority published them
+        bool_and(has_published_counts) filter (where is_covered) as all_have_published_counts,
+        sum(la_numerator * share_of_la_population) filter (where is_covered) as published_numerator,
+        sum(la_denominator * share_of_la_population) filter (where is_covered) as published_denominator,
         bool_or(value_status = 'low_reliability') filter (where is_covered) as uses_low_reliability,
         -- no figure at all because the source had none (blank), rather than because it withheld them
         bool_and(value_status = 'missing') as all_missing
@@ -75,6 +86,10 @@ estimated as (
         aggregated.*,
         case
             when aggregated.aggregation = 'sum_apportioned' then aggregated.apportioned_total
+            when aggregated.aggregation = 'ratio_of_sums_apportioned' and aggregated.all_have_published_counts
+                then
+                    {{ unit_scale('aggregated.unit') }} * aggregated.published_numerator
+                    / nullif(aggregated.published_denominator, 0)
             when aggregated.aggregation <> 'not_aggregable'
                 then aggregated.weighted_sum / nullif(aggregated.covered_weight, 0)
         end as estimate,
@@ -102,13 +117,26 @@ final as (
         -- rates rebuild an estimated count (people, pounds, tonnes); a mean of LA values has no numerator
         case
             when aggregation <> 'ratio_of_sums_apportioned' or estimate is null then null
+            when all_have_published_counts then published_numerator
             when unit = 'percent' then weighted_sum / 100.0
             when unit = 'per_100000' then weighted_sum / 100000.0
             when unit in ('gbp_per_head', 'tonnes_co2e_per_head') then weighted_sum
         end as numerator,
         case
-            when estimate is not null and aggregation <> 'sum_apportioned' then covered_weight
+            when estimate is null or aggregation = 'sum_apportioned' then null
+            when aggregation = 'ratio_of_sums_apportioned' and all_have_published_counts
+                then published_denominator
+            else covered_weight
         end as denominator,
+        -- what the numerator and denominator are: the publisher's counts summed over whole authorities
+        -- (observed), those counts shared across a split authority by population (apportioned), or a rate
+        -- times a population (estimated) that no interval may be computed from
+        case
+            when aggregation <> 'ratio_of_sums_apportioned' or estimate is null then null
+            when all_have_published_counts and uses_split_la then 'apportioned'
+            when all_have_published_counts then 'observed'
+            else 'estimated'
+        end as counts_basis,
         case
             when aggregation = 'not_aggregable' then 'not_aggregable'
             when estimate is null and all_missing then 'missing'

@@ -5,35 +5,7 @@
 -- unitaries only. A figure that matches no registry row fails the build's not_null tests, never dropped
 -- quietly.
 
-{% set la_figure_models = [
-    'stg_ons_els__employment_rates',
-    'stg_ons_els__inactivity_long_term_sickness_shares',
-    'stg_ons_els__healthy_life_expectancies',
-    'stg_ons_els__adult_obesity_prevalences',
-    'stg_ons_els__apprenticeship_rates',
-    'stg_ons_els__child_poverty_rates',
-    'stg_ons_els__smoking_prevalences',
-    'stg_ons_els__claimant_rates',
-    'stg_ons_els__fe_participation_rates',
-    'stg_ons_els__gcse_attainments',
-    'stg_ons_els__ghg_emissions',
-    'stg_ons_els__household_incomes',
-    'stg_ons_els__weekly_pays',
-    'stg_ons_els__productivities',
-    'stg_ons_els__housing_affordabilities',
-    'stg_ons_els__unemployment_rates',
-    'stg_ons_els__wellbeing_scores',
-    'stg_ons_els__cvd_mortality_rates',
-    'stg_ons_els__ks2_attainments',
-    'stg_ons_els__level3_qualification_rates',
-    'stg_ons_els__no_qualification_rates',
-    'stg_desnz__fuel_poverty_la_rates',
-    'stg_ons_population__census2021_qualification_rates',
-    'stg_ons_subnational__levelling_up_metrics',
-    'stg_ohid_fingertips__life_expectancies',
-    'stg_ohid_fingertips__life_expectancy_inequalities',
-    'stg_ons_health_index__lad21_scores',
-] %}
+{% set la_figure_models = la_figure_models() %}
 
 with
 
@@ -46,19 +18,10 @@ code_overlaps as (
 ),
 
 published_figures as (
+    -- by name: a source that publishes its counts (numerator, denominator) keeps them; the others get NULLs
     {% for model in la_figure_models -%}
-        select
-            source_id,
-            area_code,
-            indicator_name,
-            period,
-            period_start,
-            value,
-            lower_ci_95,
-            upper_ci_95,
-            value_status
-        from {{ ref(model) }}
-        {% if not loop.last %}union all{% endif %}
+        select * from {{ ref(model) }}
+        {% if not loop.last %}union all by name{% endif %}
     {% endfor %}
 ),
 
@@ -72,6 +35,8 @@ matched as (
         published_figures.value,
         published_figures.lower_ci_95,
         published_figures.upper_ci_95,
+        published_figures.numerator,
+        published_figures.denominator,
         published_figures.value_status,
         registry.unit,
         registry.weight_basis,
@@ -103,7 +68,9 @@ inactivity_rates as (
 ),
 
 final as (
-    -- a share of the economically inactive is weighted by the estimated inactive residents aged 16-64
+    -- a share of the economically inactive is weighted by the estimated inactive residents aged 16-64, and a
+    -- share of the economically active (unemployment) by the estimated active ones: residents 16-64 times the
+    -- same authority's inactivity rate (or its complement) for the same period
     select
         deduplicated.indicator_id,
         deduplicated.source_id,
@@ -113,17 +80,23 @@ final as (
         deduplicated.value,
         deduplicated.lower_ci_95,
         deduplicated.upper_ci_95,
+        deduplicated.numerator,
+        deduplicated.denominator,
         deduplicated.value_status,
         deduplicated.unit,
         case
             when
-                deduplicated.weight_basis = 'economically_inactive_aged_16_64'
+                deduplicated.weight_basis in (
+                    'economically_inactive_aged_16_64', 'economically_active_aged_16_64'
+                )
                 then 'population_aged_16_64_2020'
             else deduplicated.weight_basis
         end as weight_basis,
         case
             when deduplicated.weight_basis = 'economically_inactive_aged_16_64'
                 then inactivity_rates.inactivity_rate / 100.0
+            when deduplicated.weight_basis = 'economically_active_aged_16_64'
+                then 1 - inactivity_rates.inactivity_rate / 100.0
             else 1.0
         end as weight_multiplier,
         deduplicated.aggregation

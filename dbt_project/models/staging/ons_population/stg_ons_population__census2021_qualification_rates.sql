@@ -1,6 +1,7 @@
 -- Census 2021 highest qualification per lower-tier authority, as the tidy local-figure layout the LA pipeline
 -- reads (the columns of an Explore Local Statistics staging model): the percentage of residents aged 16+ with
--- level 4 qualifications or above, and with none. Category -8 (aged under 16) is outside the denominator.
+-- level 4 qualifications or above, and with none, with the counts behind them. Category -8 (aged under 16) is
+-- outside the denominator.
 
 with
 
@@ -32,6 +33,10 @@ renamed as (
         100.0 * measures.residents / counts.residents_aged_16_plus as value,
         cast(null as double) as lower_ci_95,
         cast(null as double) as upper_ci_95,
+        -- the Census counts themselves, so ICB shares are sums of counts rather than rates re-weighted by
+        -- another population
+        cast(measures.residents as double) as numerator,
+        cast(counts.residents_aged_16_plus as double) as denominator,
         '%' as unit,
         'ok' as value_status
     from counts

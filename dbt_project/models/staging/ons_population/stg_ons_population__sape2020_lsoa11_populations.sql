@@ -12,6 +12,7 @@ renamed as (
         {{ sum_of_ages(0, 15) }} as population_aged_0_15,
         {{ sum_of_ages(5, 5) }} as population_aged_5,
         {{ sum_of_ages(10, 10) }} as population_aged_10,
+        {{ sum_of_ages(15, 15) }} as population_aged_15,
         {{ sum_of_ages(16, 64) }} as population_aged_16_64,
         {{ sum_of_ages(16) }} as population_aged_16_plus,
         {{ sum_of_ages(18) }} as population_aged_18_plus,
