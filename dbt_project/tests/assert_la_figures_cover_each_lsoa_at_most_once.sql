@@ -4,7 +4,8 @@
 -- districts, or an old and a new code for the same place).
 -- Two codes can only count an LSOA twice if their areas overlap, so the check pairs up overlapping codes once
 -- (a few thousand pairs) instead of expanding every figure to its LSOAs (millions of rows).
--- Returns the offending (indicator, period, pair of codes) rows with how many LSOAs they share.
+-- Returns the offending (indicator, period, pair of codes) rows with how many LSOAs they share. Only figures
+-- count: a code listed without one ("x" for a unitary before it existed) adds nothing to any ICB.
 
 with
 
@@ -14,6 +15,7 @@ la_values as (
         la_code,
         period
     from {{ ref('int_la_indicator_values_unioned') }}
+    where value is not null
 ),
 
 memberships as (

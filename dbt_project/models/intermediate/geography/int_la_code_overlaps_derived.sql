@@ -1,7 +1,12 @@
--- Pairs of local-authority codes of the same tier that cover some of the same ground: a district and the
--- unitary that replaced it (E07000026 and E06000063), or a code and its re-issue (E08000019 and E08000039).
--- Publishers sometimes list both for the same period; the code covering less (or, for equal ground, the
--- older, lower-numbered code) is superseded, so each small area is counted once.
+-- Pairs of local-authority codes that cover some of the same ground, and which of the two gives way when a
+-- publisher lists both for the same period, so each small area is counted once:
+--   same tier: a district and the unitary that replaced it (E07000026 and E06000063), or a code and its
+--     re-issue (E08000019 and E08000039): the code covering less (or, for equal ground, the older,
+--     lower-numbered code) is superseded;
+--   a county (E10) and any district or unitary inside it (E07000154 in E10000021; E06000061, which replaced
+--     part of E10000021): the county is superseded, as the finer figures place each area in its own ICB. A
+--     county figure is used only for a period that lists none of the areas inside it (counties abolished in
+--     2019-2023, or sources that publish education figures for counties and unitaries only).
 
 with
 
@@ -26,14 +31,10 @@ shared as (
     inner join memberships as b
         on a.lsoa21_code = b.lsoa21_code
         and a.la_code <> b.la_code
-    -- a county (E10) and its districts (E07) overlap by design and are never used together
-    where
-        not (left(a.la_code, 3) = 'E10' and left(b.la_code, 3) = 'E07')
-        and not (left(a.la_code, 3) = 'E07' and left(b.la_code, 3) = 'E10')
     group by a.la_code, b.la_code
 ),
 
-final as (
+same_tier as (
     select
         shared.la_code,
         shared.other_code as superseded_by,
@@ -42,16 +43,40 @@ final as (
     inner join sizes as own_size on shared.la_code = own_size.la_code
     inner join sizes as other_size on shared.other_code = other_size.la_code
     where
-        -- most of the code's ground must lie in the other: one LSOA moved by a boundary tweak (Cherwell and
-        -- South Northamptonshire) does not make one district the successor of the other
-        shared.shared_lsoa21s >= 0.5 * own_size.lsoa21_count
-        and own_size.lsoa21_count < other_size.lsoa21_count
-        -- the same ground under two codes: ONS issues codes in ascending order, so the higher one is newer
-        or (
+        left(shared.la_code, 3) <> 'E10'
+        and left(shared.other_code, 3) <> 'E10'
+        and (
+            -- most of the code's ground must lie in the other: one LSOA moved by a boundary tweak (Cherwell
+            -- and South Northamptonshire) does not make one district the successor of the other
             shared.shared_lsoa21s >= 0.5 * own_size.lsoa21_count
-            and own_size.lsoa21_count = other_size.lsoa21_count
-            and shared.la_code < shared.other_code
+            and own_size.lsoa21_count < other_size.lsoa21_count
+            -- the same ground under two codes: ONS issues codes in ascending order, so the higher is newer
+            or (
+                shared.shared_lsoa21s >= 0.5 * own_size.lsoa21_count
+                and own_size.lsoa21_count = other_size.lsoa21_count
+                and shared.la_code < shared.other_code
+            )
         )
+),
+
+county_parts as (
+    -- a county gives way to any district or unitary lying (mostly) inside it
+    select
+        shared.la_code,
+        shared.other_code as superseded_by,
+        shared.shared_lsoa21s
+    from shared
+    inner join sizes as other_size on shared.other_code = other_size.la_code
+    where
+        left(shared.la_code, 3) = 'E10'
+        and left(shared.other_code, 3) <> 'E10'
+        and shared.shared_lsoa21s >= 0.5 * other_size.lsoa21_count
+),
+
+final as (
+    select * from same_tier
+    union all
+    select * from county_parts
 )
 
 select * from final

@@ -1,9 +1,13 @@
 -- Which LSOA21s make up each local authority code a publisher may use: LAD22 districts (before the 2023
 -- Cumbria, North Yorkshire and Somerset reorganisations), LAD24, UTLA23 counties and unitaries, and codes
--- re-issued without a material boundary change (seed la_code_successions), and districts abolished before
--- 2022 (int_lsoa21_historic_districts_derived). A code present in both LAD22 and
--- LAD24 takes its 2024 LSOAs only: boundaries were adjusted in between (e.g. Cherwell / West
--- Northamptonshire), and one LSOA must never belong to two districts at once.
+-- re-issued without a material boundary change (seed la_code_successions), districts abolished before
+-- 2022 (int_lsoa21_historic_districts_derived), and the counties abolished in 2019-2023 (Dorset,
+-- Buckinghamshire, Northamptonshire, Cumbria, North Yorkshire, Somerset), whose figures early periods still
+-- carry. A county was exactly the union of its districts, so its ground is the union of theirs
+-- (int_la_county_districts_derived); the same rule reproduces the ONS UTLA23 lookup for every current county
+-- (tested). A code present in both LAD22 and LAD24 takes its 2024 LSOAs only:
+-- boundaries were adjusted in between (e.g. Cherwell / West Northamptonshire), and one LSOA must never belong
+-- to two districts at once.
 
 with
 
@@ -44,6 +48,10 @@ successions as (
 
 historic_districts as (
     select * from {{ ref('int_lsoa21_historic_districts_derived') }}
+),
+
+county_districts as (
+    select * from {{ ref('int_la_county_districts_derived') }}
 ),
 
 lad22 as (
@@ -89,6 +97,23 @@ older_districts as (
     where la_code not in (select known_codes.la_code from known_codes)
 ),
 
+district_grounds as (
+    select * from known_codes
+    where la_code like 'E07%'
+    union
+    select * from older_districts
+),
+
+former_counties as (
+    -- counties no current lookup knows: the union of their districts' ground
+    select distinct
+        county_districts.county_code as la_code,
+        district_grounds.lsoa21_code
+    from county_districts
+    inner join district_grounds on county_districts.district_code = district_grounds.la_code
+    where county_districts.county_code not in (select known.la_code from known_codes as known)
+),
+
 successor_codes as (
     -- a seeded new code takes its predecessor's LSOAs
     select
@@ -112,6 +137,8 @@ final as (
     select * from known_codes
     union
     select * from older_districts
+    union
+    select * from former_counties
     union
     select * from successor_codes
     union

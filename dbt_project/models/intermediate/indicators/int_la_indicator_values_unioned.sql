@@ -1,9 +1,12 @@
 -- Local-authority figures that feed ICB indicators, stacked and matched to the indicator registry
 -- (seed indicator_registry: source_id + source_indicator_name -> indicator_id, la_tier, weight_basis,
--- aggregation). Only one tier of codes is taken per indicator, so no small area is counted twice: lower tier
--- (E06-E09) where the source publishes districts, upper tier (E06, E08-E10) where it publishes counties and
--- unitaries only. A figure that matches no registry row fails the build's not_null tests, never dropped
--- quietly.
+-- aggregation). Each small area is counted once per period: lower tier (E06-E09) where the source publishes
+-- districts, a county (E10) standing in only where the period lists no district or unitary inside it
+-- (a county abolished before its districts' figures were published, or a source that publishes some areas
+-- by county only); upper tier (E06, E08-E10) where it publishes counties and unitaries only. Where a
+-- period lists a code and one that superseded it, the newer is taken unless only the older has a figure
+-- (without_superseded_codes). A figure that matches no registry row fails the build's not_null tests, never
+-- dropped quietly.
 
 {% set la_figure_models = la_figure_models() %}
 
@@ -48,22 +51,25 @@ matched as (
         on published_figures.source_id = registry.source_id
         and published_figures.indicator_name = registry.source_indicator_name
     where
-        (registry.la_tier = 'lower' and regexp_matches(published_figures.area_code, '^E0[6-9]'))
+        (registry.la_tier = 'lower' and regexp_matches(published_figures.area_code, '^E(?:0[6-9]|10)'))
         or (registry.la_tier = 'upper' and regexp_matches(published_figures.area_code, '^E(?:06|08|09|10)'))
         or (registry.indicator_id is null and regexp_matches(published_figures.area_code, '^E(?:0[6-9]|10)'))
 ),
 
 deduplicated as (
-    -- where a period lists both a code and the code that superseded it, keep only the latter
-    {{ without_superseded_codes('matched', 'la_code') }}
+    -- where a period lists both a code and the code that superseded it, keep only the latter (unless only the
+    -- former has a figure); a county gives way to the districts and unitaries inside it
+    {{ without_superseded_codes('matched', 'la_code', 'value') }}
 ),
 
 inactivity_rates as (
+    -- every code's own published rate, whether or not that code is the one used for the inactivity indicator
+    -- (a county standing in for suppressed districts on one indicator may give way to them on this one)
     select
         la_code,
         period,
         value as inactivity_rate
-    from deduplicated
+    from matched
     where indicator_id = 'economic_inactivity_rate_16_64'
 ),
 

@@ -16,7 +16,9 @@ renamed as (
         -- codes the same authority had before a re-coding (e.g. the 2013-14 Hertfordshire changes)
         string_split(coalesce(former_gss_codes, ''), ',') as former_la_codes,
         -- register codes of the successor authorities, comma-separated in the source
-        string_split(coalesce(replaced_by, ''), ',') as replaced_by_register_codes
+        string_split(coalesce(replaced_by, ''), ',') as replaced_by_register_codes,
+        -- register code of the county a (two-tier) district lies in, for abolished districts too
+        nullif(trim(county_register_code), '') as county_register_code
     from source
     where gss_code is not null
 )
