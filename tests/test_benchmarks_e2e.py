@@ -260,23 +260,30 @@ def test_peer_group_value_aggregates_the_five_peers_without_the_icb(published):
     assert np.allclose(frame.peer_group_value, frame.rate, rtol=1e-12)
 
 
-def test_wilson_intervals_match_scipy_for_census_counts(published):
+def test_wilson_intervals_match_scipy_on_every_observed_count(published):
+    """Every Wilson interval published on observed counts (Census tenure and disability, Census qualifications,
+    QOF registers, NHS trusts) is scipy's Wilson interval on those counts, at 95% and 99.8%."""
     rows = published.execute(
         """
-        select numerator, denominator, lower_ci_95, upper_ci_95, lower_ci_998, upper_ci_998
+        select c.indicator_id, f.numerator, f.denominator, c.unit, c.lower_ci_95, c.upper_ci_95, c.lower_ci_998,
+               c.upper_ci_998
         from icb_indicator_comparisons as c
         inner join icb_indicators as f using (icb_code, icb_vintage, indicator_id, period)
-        where c.indicator_id = 'residents_disabled_share' and c.icb_vintage = 'ICB24'
+        where c.ci_method = 'wilson' and f.counts_basis = 'observed' and c.lower_ci_95 is not null
         """
-    ).fetchall()
-    assert len(rows) == 42
-    for numerator, denominator, lower95, upper95, lower998, upper998 in rows:
-        assert numerator == int(numerator)  # Census counts: an exact binomial setting for scipy
-        test = stats.binomtest(int(numerator), int(denominator))
+    ).df()
+    whole = rows[(rows.numerator == rows.numerator.round()) & (rows.denominator == rows.denominator.round())]
+    assert len(whole) > 500
+    assert {"residents_disabled_share", "census2021_level_4_plus_share", "smoking_prevalence_qof_15_plus"} <= set(
+        whole.indicator_id
+    )
+    for row in whole.itertuples():
+        scale = 100 if row.unit == "percent" else 1
+        test = stats.binomtest(int(row.numerator), int(row.denominator))
         ci95 = test.proportion_ci(confidence_level=0.95, method="wilson")
         ci998 = test.proportion_ci(confidence_level=0.998, method="wilson")
-        assert (lower95, upper95) == pytest.approx((ci95.low, ci95.high), rel=1e-9)
-        assert (lower998, upper998) == pytest.approx((ci998.low, ci998.high), rel=1e-9)
+        assert (row.lower_ci_95, row.upper_ci_95) == pytest.approx((scale * ci95.low, scale * ci95.high), rel=1e-9)
+        assert (row.lower_ci_998, row.upper_ci_998) == pytest.approx((scale * ci998.low, scale * ci998.high), rel=1e-9)
 
 
 def test_significance_uses_the_interval_and_polarity(published):

@@ -82,6 +82,7 @@ FIGURE_COLUMNS: dict[str, tuple[str, str]] = {
     "lower_ci_95": ("Lower 95% CI", "value"),
     "upper_ci_95": ("Upper 95% CI", "value"),
     "england_value": ("England", "value"),
+    "england_value_source": ("England from", "text"),
     "region_value": ("NHS region", "value"),
     "peer_group_value": ("Peer average", "value"),
     "rank": ("Rank", "integer"),
@@ -93,6 +94,8 @@ FIGURE_COLUMNS: dict[str, tuple[str, str]] = {
     "change_since_previous": ("Change since previous period", "value"),
     "previous_period": ("Previous period", "text"),
     "method": ("How the figure was made", "text"),
+    "not_compared_reason": ("Why not compared", "text"),
+    "counts_basis": ("Counts behind the figure", "text"),
     "value_status": ("Status", "text"),
     "coverage": ("Coverage", "share"),
     "indicator_id": ("Indicator id", "text"),
@@ -106,9 +109,10 @@ def _figure_columns(*sources: str) -> list[tuple[str, str, str]]:
 
 # A domain sheet: the latest figure of each indicator with all its benchmarks.
 DOMAIN_COLUMNS = _figure_columns(
-    "title", "period", "value", "unit", "lower_ci_95", "upper_ci_95", "england_value", "region_value",
-    "peer_group_value", "rank", "rank_of", "quintile", "significance_95", "significance_998", "trend_assessment",
-    "change_since_previous", "previous_period", "method", "value_status", "coverage", "indicator_id",
+    "title", "period", "value", "unit", "lower_ci_95", "upper_ci_95", "england_value", "england_value_source",
+    "region_value", "peer_group_value", "rank", "rank_of", "quintile", "significance_95", "significance_998",
+    "not_compared_reason", "trend_assessment", "change_since_previous", "previous_period", "method",
+    "counts_basis", "value_status", "coverage", "indicator_id",
 )  # fmt: skip
 
 # The Series sheet: every period.
@@ -279,10 +283,14 @@ def _summary_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
     row += 1
     notes = [
         "Significance: ▲ better, ● similar, ▼ worse than England, judged as OHID Fingertips does (England's value "
-        "outside the ICB's 95% confidence interval), read with each indicator's polarity. – Not compared: no "
-        "interval, no polarity, or a count.",
-        "England, region and peer averages are rebuilt from ICB figures with each indicator's own rule (sums of "
-        "numerators over sums of denominators), so they are comparable with the ICB figure.",
+        "outside the ICB's 95% confidence interval), read with each indicator's polarity. Intervals are the "
+        "publisher's own, or Wilson/Byar on real counts (Census, QOF registers, NHS trusts); never from a rate "
+        "times a population.",
+        "– Not compared (never counted as better or worse): no honest interval (a rate published without its "
+        "counts, a modelled estimate), a mean of local authority values (not an ICB statistic), a figure covering "
+        "less than 90% of the ICB, no polarity, or a count. The domain sheets give the reason for each.",
+        "England is the publisher's own figure wherever the source publishes one (column 'England from'); "
+        "otherwise it, the region and peer averages are rebuilt from ICB figures with each indicator's own rule.",
         OGL_ATTRIBUTION,
     ]
     for note in notes:

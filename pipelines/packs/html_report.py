@@ -70,9 +70,36 @@ METHOD_DESCRIPTIONS = {
 }
 
 CI_METHODS = {
-    "publisher": "confidence intervals published by the source",
-    "wilson": "Wilson score intervals from the counts behind a proportion",
-    "byar": "Byar's method for the Poisson counts behind a rate",
+    "publisher": (
+        "the source's own 95% confidence intervals (for an ICB rebuilt from local authorities, their standard errors"
+        " combined; 99.8% widened from them)"
+    ),
+    "wilson": (
+        "Wilson score intervals from the real counts behind a proportion (Census, QOF registers, NHS trusts). On a"
+        " complete count the interval describes the chance variation of the underlying rate, as Fingertips does, so"
+        " large ICBs differ from England on small gaps"
+    ),
+    "byar": "Byar's method (exact Poisson below 10 events) on the real count of events behind a rate",
+    "none": (
+        "no interval can be stated honestly: the source publishes a rate without its counts or a modelled estimate"
+        " without intervals. The figure is shown and ranked, never called better or worse"
+    ),
+}
+
+# What "not compared" means, for each reason a figure is not set against England.
+NOT_COMPARED_REASONS = {
+    "no_value": "no figure for the ICB (suppressed, missing, or resting on less than half of the ICB)",
+    "count_not_rate": "a count, whose size follows the ICB's population rather than its performance",
+    "no_polarity": "neither higher nor lower is better",
+    "mean_of_la_values_not_an_icb_statistic": (
+        "a population-weighted mean of local authority values (life expectancy, standardised rates): not the ICB's"
+        " own statistic, so neither ranked nor compared"
+    ),
+    "coverage_below_floor": "the source covers less than 90% of the ICB's population: shown, not ranked or compared",
+    "no_england_value": "no England figure for the period",
+    "no_confidence_interval_for_indicator": "no honest interval exists for the indicator (see above)",
+    "no_real_counts_for_interval": "the counts behind the figure are estimates, so no counts-based interval",
+    "no_confidence_interval_for_figure": "the source published no interval for some of the ICB's authorities",
 }
 
 TREND_METHODS = {
@@ -673,7 +700,7 @@ def _peer_section(pack: IcbPack, latest: pd.DataFrame) -> dict:
 
 def _methods(latest: pd.DataFrame) -> dict:
     if latest.empty:
-        return {"methods": [], "ci_methods": [], "trend_methods": []}
+        return {"methods": [], "ci_methods": [], "trend_methods": [], "not_compared": []}
 
     def counted(column: str, descriptions: dict[str, str]) -> list[dict]:
         counts = latest[column].dropna().value_counts()
@@ -686,6 +713,9 @@ def _methods(latest: pd.DataFrame) -> dict:
         "methods": counted("method", METHOD_DESCRIPTIONS),
         "ci_methods": counted("ci_method", CI_METHODS) if "ci_method" in latest.columns else [],
         "trend_methods": counted("trend_method", TREND_METHODS),
+        "not_compared": (
+            counted("not_compared_reason", NOT_COMPARED_REASONS) if "not_compared_reason" in latest.columns else []
+        ),
     }
 
 
