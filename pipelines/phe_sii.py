@@ -113,6 +113,8 @@ def phe_sii(
         raise ValueError("value_type should be 0, 1 or 2")
     if not 5 <= len(population) <= 100:
         raise ValueError("Number of quantiles must be between 5 and 100")
+    if repetitions < 1000:
+        raise ValueError("number of repetitions must be 1000 or greater")
     if np.any(~(population > 0)):
         raise ValueError("some groups have a zero, negative or missing population")
     if value_type == 2 and np.any((value < 0) | (value > 1)):
