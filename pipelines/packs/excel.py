@@ -362,7 +362,7 @@ def _peers_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
 
 def _inequality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
     sheet = workbook.add_worksheet("Inequality")
-    row = _header_block(sheet, formats, pack, "Inequality by national deprivation decile")
+    row = _header_block(sheet, formats, pack, "Inequality by deprivation decile (SII: local deciles; table: national)")
     if pack.deprivation_deciles.empty:
         sheet.write_string(row, 0, "This release has no breakdowns by deprivation decile.")
         return
