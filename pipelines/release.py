@@ -44,6 +44,10 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "marts.icb_inequality_gaps",
         "icb_vintage, icb_code, measure_id, period, imd_edition",
     ),
+    "icb_local_deprivation_decile_breakdowns": (
+        "marts.icb_local_deprivation_decile_breakdowns",
+        "icb_vintage, icb_code, measure_id, period, imd_edition, imd_decile",
+    ),
     "icb_reconciliations": (
         "marts.icb_reconciliations",
         "source_id, indicator_id, icb_vintage, icb_code, period",

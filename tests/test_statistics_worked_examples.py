@@ -102,6 +102,33 @@ def test_byar_interval_approximates_the_exact_poisson_interval(tmp_path, level_n
     assert values["lower_zero"] == 0
 
 
+@pytest.mark.parametrize("level_name, level", [("95", 0.95), ("99.8", 0.998)])
+def test_counts_below_ten_get_the_exact_poisson_limits(tmp_path, level_name, level):
+    """Below 10 events byar_bound gives the exact limits, chi2.ppf(alpha/2, 2O)/2 and chi2.ppf(1 - alpha/2,
+    2O + 2)/2 (PHE technical guidance), so a 99.8% lower limit is never negative (Byar's is -0.0028 for O = 1);
+    a fractional (apportioned) count lies between the limits of the counts either side."""
+    expressions = {}
+    for count in range(10):
+        expressions[f"lower_{count}"] = f"{{{{ byar_bound({count}, '{level_name}', 'lower') }}}}"
+        expressions[f"upper_{count}"] = f"{{{{ byar_bound({count}, '{level_name}', 'upper') }}}}"
+    expressions["lower_frac"] = f"{{{{ byar_bound(2.5, '{level_name}', 'lower') }}}}"
+    expressions["upper_frac"] = f"{{{{ byar_bound(2.5, '{level_name}', 'upper') }}}}"
+    expressions["lower_9_9"] = f"{{{{ byar_bound(9.9, '{level_name}', 'lower') }}}}"
+    values = evaluate_macros(tmp_path, expressions)
+    for count in range(10):
+        lower, upper = exact_poisson_limits(count, level)
+        assert values[f"lower_{count}"] == pytest.approx(lower, rel=1e-12, abs=1e-15), count
+        assert values[f"upper_{count}"] == pytest.approx(upper, rel=1e-12), count
+        assert values[f"lower_{count}"] >= 0
+    assert exact_poisson_limits(2, level)[0] < values["lower_frac"] < exact_poisson_limits(3, level)[0]
+    assert exact_poisson_limits(2, level)[1] < values["upper_frac"] < exact_poisson_limits(3, level)[1]
+    # the interpolation's error against scipy's exact limit for a non-integer count (a gamma quantile) is small
+    assert values["lower_frac"] == pytest.approx(stats.chi2.ppf((1 - level) / 2, 5) / 2, abs=0.02)
+    assert values["upper_frac"] == pytest.approx(stats.chi2.ppf(1 - (1 - level) / 2, 7) / 2, rel=0.01)
+    # and the switch to Byar at 10 is continuous to within Byar's own error
+    assert values["lower_9_9"] == pytest.approx(exact_poisson_limits(10, level)[0], rel=0.03)
+
+
 def test_byar_matches_the_published_formula_for_ten_events(tmp_path):
     """Breslow and Day (1987): O (1 - 1/9O - z/3 sqrt O)^3 and (O+1)(1 - 1/9(O+1) + z/3 sqrt(O+1))^3."""
     values = evaluate_macros(

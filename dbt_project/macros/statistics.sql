@@ -30,19 +30,48 @@
     )
 {%- endmacro %}
 
-{#- Byar's approximation to the exact Poisson interval of an observed count O (Breslow and Day, 1987):
-    lower = O (1 - 1/(9O) - z/(3 sqrt O))^3, upper = (O + 1) (1 - 1/(9(O + 1)) + z/(3 sqrt(O + 1)))^3.
-    The lower limit of a zero count is zero. -#}
+{#- Exact Poisson limits of an observed count O = 0, 1, ..., 10 (Garwood 1936): lower = chi2.ppf(alpha/2, 2O) / 2
+    (0 for O = 0), upper = chi2.ppf(1 - alpha/2, 2O + 2) / 2, as PHE's technical guidance (and
+    PHEindicatormethods' funnel_ratio_significance) uses them below 10 events. Generated once with scipy 1.17
+    (`python -c "from scipy import stats; ..."`, the formulas above) and checked against scipy by
+    tests/test_statistics_worked_examples.py. Element O + 1 is the limit for O (lists are 1-indexed). -#}
+{% macro exact_poisson_limits(level, side) -%}
+    {{ {
+        ('95', 'lower'): [0.0, 0.025317807984289897, 0.24220927854396507, 0.6186721228956015, 1.089865373626325,
+            1.623486390118421, 2.201894253490851, 2.814363051519867, 3.4538321767485023, 4.115373097378334,
+            4.7953886961324335],
+        ('95', 'upper'): [3.6888794541139354, 5.571643390938898, 7.22468766772396, 8.767273069742323,
+            10.241588675403694, 11.66833207932267, 13.059474022518685, 14.422675361702376, 15.763189220193313,
+            17.084803451419166, 18.39035604201778],
+        ('99.8', 'lower'): [0.0, 0.0010005003335835346, 0.045402017769489565, 0.19053337756840327,
+            0.42855241362842295, 0.7393717319178327, 1.1071046602556396, 1.5203362603988093, 1.9708139217403662,
+            2.452424404363775, 2.96052037274376],
+        ('99.8', 'upper'): [6.907755278982137, 9.233413476451585, 11.228872242412661, 13.06224077918807,
+            14.79414922253721, 16.454745203680105, 18.061636840199064, 19.626177395384232, 21.15619816583998,
+            22.65737330906293, 24.13397114541759],
+    }[(level, side)] }}
+{%- endmacro %}
+
+{#- Confidence limit of an observed count O. Below 10 events the exact Poisson limits (Byar's approximation
+    loses accuracy there and its lower limit turns negative at 99.8% for O = 1 or 2); a count that is not a
+    whole number (an apportioned estimate) is interpolated linearly between the exact limits of the whole
+    numbers either side. From 10 events Byar's approximation (Breslow and Day, 1987), within 2% of the exact
+    limits: lower = O (1 - 1/(9O) - z/(3 sqrt O))^3, upper = (O + 1) (1 - 1/(9(O + 1)) + z/(3 sqrt(O + 1)))^3. -#}
 {% macro byar_bound(count, level, side) -%}
     {%- set z = z_score(level) | float -%}
-    {%- if side == 'lower' -%}
-        case
-            when ({{ count }}) <= 0 then 0
-            else ({{ count }}) * pow(1 - 1 / (9 * ({{ count }})) - {{ z }} / (3 * sqrt({{ count }})), 3)
-        end
-    {%- else -%}
-        (({{ count }}) + 1) * pow(1 - 1 / (9 * (({{ count }}) + 1)) + {{ z }} / (3 * sqrt(({{ count }}) + 1)), 3)
-    {%- endif -%}
+    {%- set exact = exact_poisson_limits(level, side) -%}
+    case
+        when ({{ count }}) < 0 then null
+        when ({{ count }}) < 10
+            then {{ exact }}[cast(floor({{ count }}) as integer) + 1]
+            + (({{ count }}) - floor({{ count }}))
+            * ({{ exact }}[cast(floor({{ count }}) as integer) + 2] - {{ exact }}[cast(floor({{ count }}) as integer) + 1])
+    {%- if side == 'lower' %}
+        else ({{ count }}) * pow(1 - 1 / (9 * ({{ count }})) - {{ z }} / (3 * sqrt({{ count }})), 3)
+    {%- else %}
+        else (({{ count }}) + 1) * pow(1 - 1 / (9 * (({{ count }}) + 1)) + {{ z }} / (3 * sqrt(({{ count }}) + 1)), 3)
+    {%- endif %}
+    end
 {%- endmacro %}
 
 {#- Multiplier from a ratio (numerator / denominator) to the unit the value is published in. -#}

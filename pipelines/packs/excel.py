@@ -370,7 +370,7 @@ def _peers_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
 
 def _inequality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
     sheet = workbook.add_worksheet("Inequality")
-    row = _header_block(sheet, formats, pack, "Inequality by national deprivation decile")
+    row = _header_block(sheet, formats, pack, "Inequality by deprivation decile (SII: local deciles; table: national)")
     if pack.deprivation_deciles.empty:
         sheet.write_string(row, 0, "This release has no breakdowns by deprivation decile.")
         return
@@ -378,7 +378,8 @@ def _inequality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
         sheet.write_string(
             row,
             0,
-            "Slope index of inequality: fitted value at the most deprived end minus the least deprived end.",
+            "Slope index of inequality (PHE's phe_sii on deciles ranked within the ICB, with 95% limits): fitted"
+            " value at the most deprived end minus the least deprived end; RII = most / least deprived fitted.",
             formats.subtitle,
         )
         row += 1
@@ -392,9 +393,11 @@ def _inequality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
                 ("IMD edition", "imd_edition", "text"),
                 ("ICB value", "overall_value", "value"),
                 ("SII", "sii", "value"),
+                ("SII lower 95%", "sii_lower_95", "value"),
+                ("SII upper 95%", "sii_upper_95", "value"),
                 ("RII", "rii", "value"),
-                ("Most minus least deprived decile", "gap_most_minus_least_deprived", "value"),
-                ("Deciles present", "deciles_present", "integer"),
+                ("Most minus least deprived national decile", "gap_most_minus_least_deprived", "value"),
+                ("National deciles present", "deciles_present", "integer"),
                 ("Not computed because", "not_computed_reason", "text"),
             ],
             pack.inequality_gaps.sort_values(["measure_title", "imd_edition"]),

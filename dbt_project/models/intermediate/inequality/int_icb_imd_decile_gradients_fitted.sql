@@ -1,9 +1,10 @@
--- The slope index of inequality (SII) of each outcome measure across the national IMD deciles present in an
--- ICB, as PHE/OHID compute it: the ICB's population (the measure's denominator) is ranked by decile, most
--- deprived first; each decile sits at the midpoint x of its cumulative share of that population (0-1); a line
--- of decile value on x is fitted by least squares weighted by the decile's denominator. SII = fitted value
--- at x = 0 (most deprived) minus fitted value at x = 1 (least deprived) = minus the slope, so a positive SII
--- means the measure is higher in the more deprived parts of the ICB. RII = SII over the ICB's overall value.
+-- A national-decile gradient of each outcome measure across the national IMD deciles present in an ICB. This
+-- is NOT PHE's slope index of inequality (that ranks deprivation within the area, so all ten deciles exist:
+-- int_icb_local_decile_sii_simulated); it measures the ICB over whatever span of national deprivation it
+-- holds. The ICB's population (the measure's denominator) is ranked by national decile, most deprived first;
+-- each decile sits at the midpoint x of its cumulative share of that population (0-1); a line of decile value
+-- on x is fitted by least squares weighted by the decile's denominator. national_decile_sii = fitted value at
+-- x = 0 (most deprived) minus fitted value at x = 1 (least deprived) = minus the slope.
 
 with
 
@@ -94,19 +95,16 @@ final as (
         fits.most_deprived_decile_present,
         fits.least_deprived_decile_present,
         fits.overall_value,
-        case when fits.deciles_present >= 5 then -fits.slope end as sii,
-        case when fits.deciles_present >= 5 then -fits.slope / nullif(fits.overall_value, 0) end as rii,
-        'wls_cumulative_population_midpoints' as sii_method,
+        case when fits.deciles_present >= 5 then -fits.slope end as national_decile_sii,
         case when fits.deciles_present >= 2 then fits.gap_most_minus_least_deprived end
             as gap_most_minus_least_deprived,
-        coalesce(fits.deciles_present >= 5, false) as is_computed,
         case
             when coalesce(fits.deciles_present, 0) < 5
                 then format(
-                    'fewer than 5 IMD deciles with a non-zero denominator in the ICB ({})',
+                    'fewer than 5 national IMD deciles with a non-zero denominator in the ICB ({})',
                     coalesce(fits.deciles_present, 0)
                 )
-        end as not_computed_reason,
+        end as national_decile_sii_not_computed_reason,
         series.method,
         series.source_id
     from series
