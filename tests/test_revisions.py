@@ -232,3 +232,20 @@ def test_the_first_release_has_nothing_to_compare(tmp_path):
 def test_accepted_revisions_are_read_from_a_comma_separated_setting():
     assert parse_accepted_revisions(" a, b ,,all") == frozenset({"a", "b", "all"})
     assert parse_accepted_revisions("") == frozenset()
+
+
+def test_the_dagster_path_accepts_revisions_through_the_publish_steps_run_config(tmp_path, monkeypatch):
+    """What `--accept-revisions` is to the CLI, the run config of `publish/release` is to a Dagster run."""
+    monkeypatch.setenv("ICS_BASELINE_WAREHOUSE_DIR", str(tmp_path))
+    from dagster import validate_run_config
+
+    from pipelines.assembly import build_definitions
+    from pipelines.settings import get_settings
+
+    job = build_definitions(get_settings()).resolve_job_def("build_baseline")
+    accepted = {"ops": {"publish__release": {"config": {"accept_revisions": [GDHI, "all"]}}}}
+    assert validate_run_config(job, accepted)["ops"]["publish__release"]["config"]["accept_revisions"] == [GDHI, "all"]
+    with pytest.raises(Exception, match="accept_revision"):
+        validate_run_config(job, {"ops": {"publish__release": {"config": {"accept_revision": [GDHI]}}}})
+    monkeypatch.setenv("ICS_BASELINE_ACCEPT_REVISIONS", f"{GDHI},all")
+    assert get_settings().accept_revisions == frozenset({GDHI, "all"})
