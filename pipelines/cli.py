@@ -29,6 +29,8 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ["ICS_BASELINE_SOURCES_FILE"] = str(Path(args.sources).resolve())
     if getattr(args, "live", False):
         os.environ["ICS_BASELINE_FETCH_MODE"] = "live"
+    if getattr(args, "accept_revisions", None):
+        os.environ["ICS_BASELINE_ACCEPT_REVISIONS"] = ",".join(args.accept_revisions)
 
 
 def run_build(verbose: bool = False, changed_sources: tuple[str, ...] = ()) -> tuple[bool, list[str]]:
@@ -115,12 +117,18 @@ def _plan(settings, force: bool):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from pipelines.registry import load_registry
     from pipelines.release import latest_release
+    from pipelines.revisions import ACCEPT_ALL
     from pipelines.settings import get_settings
 
     settings = get_settings()
     if settings.fetch_mode == "snapshot" and not settings.snapshot_dir.is_dir():
         print(f"snapshot directory not found: {settings.snapshot_dir}", file=sys.stderr)
+        return EXIT_USAGE
+    unknown = settings.accept_revisions - {s.id for s in load_registry(settings.sources_file).sources} - {ACCEPT_ALL}
+    if unknown:
+        print(f"--accept-revisions: no source {', '.join(sorted(unknown))} in the registry", file=sys.stderr)
         return EXIT_USAGE
     origin = settings.snapshot_dir if settings.fetch_mode == "snapshot" else "publishers"
     print(f"building from {settings.fetch_mode} ({origin})")
@@ -214,6 +222,28 @@ def cmd_status(args: argparse.Namespace) -> int:
     console.print(f"  checks: {status['checks']['passed']} of {status['checks']['evaluated']} passed")
     for check in status["failed_checks"]:
         console.print(f"  [yellow]failed ({check['severity'].lower()})[/yellow] {check['asset']} / {check['check']}")
+    revisions = status.get("revisions")
+    if revisions and revisions.get("previous_release"):
+        revised = [r for r in revisions["sources"] if r["figures_revised"]]
+        console.print(
+            f"  revisions since {revisions['previous_release']}: {len(revised)} sources with figures moved more than"
+            f" {revisions['tolerance']:.2%} (publication is held above {revisions['hold_share']:.0%} of a source)"
+        )
+        rows = [
+            [
+                r["source_id"],
+                r["figures_revised"],
+                r["figures_compared"],
+                f"{r['share_revised']:.1%}",
+                "" if r["median_relative_revision"] is None else f"{r['median_relative_revision']:.3%}",
+                "" if r["max_relative_revision"] is None else f"{r['max_relative_revision']:.3%}",
+                "accepted" if r["accepted"] else "",
+            ]
+            for r in revised
+        ]
+        if rows:
+            columns = ["source", "revised", "compared", "share", "median revision", "largest", "hold"]
+            console.print(_table("revisions against the previous release", columns, rows))
     sources = status["sources"]
     rows = [[s["source_id"], s["cadence"], s["retrieved_at"], s["age_days"], s["state"], s["note"]] for s in sources]
     console.print(_table("sources", ["source", "cadence", "retrieved", "age (days)", "state", "note"], rows))
@@ -335,6 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--live", action="store_true", help="download from publishers instead of the snapshot")
     build.add_argument(
         "--force", action="store_true", help="rebuild everything even if nothing changed since the last release"
+    )
+    build.add_argument(
+        "--accept-revisions",
+        action="append",
+        metavar="SOURCE_ID",
+        help="publish even though most of this source's figures moved since the previous release (repeatable;"
+        " 'all' accepts every source); recorded in the manifest",
     )
     build.set_defaults(func=cmd_build)
 

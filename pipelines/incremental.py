@@ -34,6 +34,7 @@ CODE_PATHS = [
     "dbt_project/profiles.yml",
     "expectations",
     "sources.yaml",
+    "quality.yaml",
     "uv.lock",
 ]
 CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".j2", ".lock", ".json"}

@@ -107,6 +107,8 @@ def release_status(releases_dir: Path, registry: Registry, now: datetime | None 
         "tables": manifest.get("tables", {}),
         "checks": {"evaluated": len(checks), "passed": sum(1 for c in checks if c["passed"])},
         "failed_checks": [c for c in checks if not c["passed"]],
+        # figures moved since the previous release, per source (pipelines/revisions.py); absent before it existed
+        "revisions": manifest.get("revisions"),
         "sources": source_freshness(registry, manifest, now),
     }
 

@@ -173,6 +173,7 @@ def publish_release(
     fetch_mode: str,
     now: datetime | None = None,
     outputs: ReleaseOutputs | None = build_release_outputs,
+    revisions: dict[str, Any] | None = None,
 ) -> Release:
     """Assemble a release in staging, then make it visible with one rename.
 
@@ -187,7 +188,7 @@ def publish_release(
     staging = releases_dir / f"{STAGING_PREFIX}{release_id}"
     staging.mkdir()
     try:
-        manifest = _assemble(build_database, staging, release_id, checks, fetch_mode, now, previous, outputs)
+        manifest = _assemble(build_database, staging, release_id, checks, fetch_mode, now, previous, outputs, revisions)
         _fsync_tree(staging)
         final = releases_dir / release_id
         staging.rename(final)
@@ -222,6 +223,7 @@ def _assemble(
     now: datetime,
     previous: Path | None = None,
     outputs: ReleaseOutputs | None = None,
+    revisions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     database = staging / WAREHOUSE_FILE_NAME
     row_counts: dict[str, int] = {}
@@ -296,6 +298,9 @@ def _assemble(
         ],
         "checks": checks,
     }
+    # figures moved since the previous release, per source, and any mass revision accepted (pipelines/revisions.py)
+    if revisions is not None:
+        manifest["revisions"] = revisions
     # Packs, bulk downloads and the index are part of the release: written before it becomes visible.
     if outputs is not None:
         manifest["outputs"] = outputs(staging, release_id, manifest, previous)

@@ -6,6 +6,8 @@ Environment variables (all optional):
   ICS_BASELINE_FETCH_MODE     "snapshot" (read the mirror) or "live" (download from publishers); default snapshot
   ICS_BASELINE_SOURCES_FILE   the registry of inputs (default: ./sources.yaml)
   ICS_BASELINE_ALLOW_LOOPBACK_HTTP  "1" lets the live fetcher use plain http on 127.0.0.1/localhost (tests only)
+  ICS_BASELINE_ACCEPT_REVISIONS  comma-separated source ids (or "all") whose mass revision against the previous
+                              release may be published (`ics-baseline build --accept-revisions` sets it)
 
 WAREHOUSE_PATH, the absolute path of the build database, is derived here and exported for dbt's profiles.yml.
 """
@@ -21,6 +23,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 WAREHOUSE_FILE_NAME = "ics_baseline.duckdb"
+# Thresholds of the series-break check and the revisions hold (pipelines/quality_thresholds.py).
+QUALITY_FILE = PROJECT_ROOT / "quality.yaml"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Settings:
     fetch_mode: Literal["snapshot", "live"]
     sources_file: Path
     allow_loopback_http: bool
+    # Sources whose revisions against the previous release are accepted for this build ("all" accepts every one).
+    accept_revisions: frozenset[str] = frozenset()
 
     @property
     def build_database(self) -> Path:
@@ -59,7 +65,12 @@ def get_settings() -> Settings:
         fetch_mode=mode,  # type: ignore[arg-type]
         sources_file=sources.resolve(),
         allow_loopback_http=os.environ.get("ICS_BASELINE_ALLOW_LOOPBACK_HTTP") == "1",
+        accept_revisions=parse_accepted_revisions(os.environ.get("ICS_BASELINE_ACCEPT_REVISIONS", "")),
     )
     # dbt reads the database path from the environment; it must be absolute (dbt may run from another cwd).
     os.environ["WAREHOUSE_PATH"] = str(settings.build_database)
     return settings
+
+
+def parse_accepted_revisions(value: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in value.split(",") if part.strip())

@@ -4,10 +4,13 @@ import json
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
 from pipelines.incremental import carry_over_base, code_fingerprint, write_marker
 from pipelines.last_good import remember_published
+from pipelines.quality_thresholds import load_thresholds
 from pipelines.release import PUBLISHED_TABLES, latest_release, publish_release
+from pipelines.revisions import describe_hold, measure_revisions
 from pipelines.settings import Settings
 
 # Every dbt model a release copies is upstream of the release (meta.raw_artefacts is written by the raw assets,
@@ -61,6 +64,14 @@ def carried_over_checks(
     ]
 
 
+class PublishConfig(dg.Config):
+    """Run config of `publish/release`: the Dagster equivalent of `ics-baseline build --accept-revisions`."""
+
+    accept_revisions: list[str] = Field(
+        default_factory=list, description="source ids (or 'all') whose mass revision may be published"
+    )
+
+
 def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKey]) -> dg.Definitions:
     @dg.asset(
         key=["publish", "release"],
@@ -73,7 +84,7 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             f" run passed. Tables: {', '.join(PUBLISHED_TABLES)}."
         ),
     )
-    def release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def release(context: dg.AssetExecutionContext, config: PublishConfig) -> dg.MaterializeResult:
         # Blocking checks already stop this step inside a full run; checking again here means that
         # materialising `publish/release` on its own can never publish data nobody checked.
         evaluations = run_check_evaluations(context)
@@ -101,11 +112,21 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
                 "publication needs every data-quality check evaluated in the same run; not evaluated: "
                 + ", ".join(missing)
             )
+        # A source most of whose figures moved since the previous release waits for someone to accept it.
+        revisions = measure_revisions(
+            settings.build_database,
+            latest_release(settings.releases_dir),
+            load_thresholds().revisions,
+            accepted=settings.accept_revisions | set(config.accept_revisions),
+        )
+        if revisions["held"]:
+            raise dg.Failure(describe_hold(revisions))
         published = publish_release(
             settings.build_database,
             settings.releases_dir,
             checks=evaluations + carried,
             fetch_mode=settings.fetch_mode,
+            revisions=revisions,
         )
         inputs = {source["source_id"]: source["sha256"] for source in published.manifest["sources"]}
         write_marker(settings, published.release_id, code_fingerprint(), inputs)
@@ -127,6 +148,12 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
                 "tables": dg.MetadataValue.json(published.manifest["tables"]),
                 "checks_evaluated": len(evaluations),
                 "stale_sources": dg.MetadataValue.json(stale),
+                "revised_sources": dg.MetadataValue.json(
+                    {r["source_id"]: r["figures_revised"] for r in revisions["sources"] if r["figures_revised"]}
+                ),
+                "accepted_revisions": dg.MetadataValue.json(
+                    [r["source_id"] for r in revisions["sources"] if r["accepted"]]
+                ),
                 "last_good_artefacts_updated": len(kept),
             }
         )

@@ -1,7 +1,8 @@
-"""Blocking asset checks generated from the GX suites in `expectations/`."""
+"""Blocking asset checks generated from the GX suites in `expectations/`, and the series-break check."""
 
 import dagster as dg
 
+from pipelines.defs.quality.breaks import build_series_break_check
 from pipelines.defs.quality.gx_adapter import SuiteFile, load_suite_files, validate_frame
 from pipelines.settings import EXPECTATIONS_DIR, Settings
 from pipelines.warehouse import connect
@@ -50,4 +51,8 @@ def build_gx_check(suite_file: SuiteFile, settings: Settings) -> dg.AssetChecksD
 
 def build_quality_defs(settings: Settings) -> dg.Definitions:
     suites = load_suite_files(EXPECTATIONS_DIR)
-    return dg.Definitions(asset_checks=[build_gx_check(s, settings) for s in suites])
+    # The series-break check is one generic check over every indicator, not a GX suite: it reads the previous
+    # release as well as the build, with thresholds from quality.yaml.
+    return dg.Definitions(
+        asset_checks=[*(build_gx_check(s, settings) for s in suites), build_series_break_check(settings)]
+    )
