@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipelines.incremental import carry_over_base, code_fingerprint, write_marker
 from pipelines.last_good import remember_published
+from pipelines.registry import load_registry
 from pipelines.release import PUBLISHED_TABLES, latest_release, publish_release
 from pipelines.settings import Settings
 
@@ -16,7 +17,7 @@ PUBLISHED_MART_KEYS = [
     dg.AssetKey(source.split("."))
     for source, _ in PUBLISHED_TABLES.values()
     if source.split(".")[0] in {"marts", "intermediate"}
-]
+] + [dg.AssetKey(["marts", "source_data_periods"])]  # read into the published source_freshness table
 
 
 def run_check_evaluations(context: dg.AssetExecutionContext) -> list[dict[str, Any]]:
@@ -106,6 +107,8 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             settings.releases_dir,
             checks=evaluations + carried,
             fetch_mode=settings.fetch_mode,
+            registry=load_registry(settings.sources_file),
+            today=settings.today,
         )
         inputs = {source["source_id"]: source["sha256"] for source in published.manifest["sources"]}
         write_marker(settings, published.release_id, code_fingerprint(), inputs)
