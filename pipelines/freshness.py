@@ -81,7 +81,8 @@ def assess(
         behind += 1
     state = "current" if behind == 0 else "overdue" if behind == 1 else "stale"
     every = {1: "monthly", 3: "quarterly", 12: "annual"}.get(interval, f"every {interval} months")
-    basis = f"{every} data released about {lag} months after the period ends; latest period {latest_period}"
+    months = f"{lag} month{'' if lag == 1 else 's'}"
+    basis = f"{every} data released about {months} after the period ends; latest period {latest_period}"
     if behind == 0:
         reason = f"{basis}; the next is due by {due(1).isoformat()}"
     else:
