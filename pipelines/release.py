@@ -242,6 +242,7 @@ def _publish_source_freshness(
         "select count(*) from duckdb_tables()"
         " where database_name = 'build' and schema_name = 'marts' and table_name = 'source_data_periods'"
     ).fetchone()[0]
+    # A build database from before data periods were read has none: every source is then "unknown", with a reason.
     periods: dict[str, dict[str, Any]] = {}
     if found:
         cursor = con.execute("select * from build.marts.source_data_periods")

@@ -120,7 +120,8 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
         except OSError as exc:
             kept = []
             context.log.warning(f"could not keep the published artefacts as the last good ones: {exc}")
-        stale = [s["source_id"] for s in published.manifest["sources"] if s.get("stale")]
+        sources = published.manifest["sources"]
+        stale = [s["source_id"] for s in sources if s.get("stale")]
         if stale:
             context.log.warning(f"published with stale sources (publisher unavailable): {', '.join(stale)}")
         return dg.MaterializeResult(
@@ -130,6 +131,13 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
                 "tables": dg.MetadataValue.json(published.manifest["tables"]),
                 "checks_evaluated": len(evaluations),
                 "stale_sources": dg.MetadataValue.json(stale),
+                # how current the data itself is (source_freshness), not when it was fetched
+                "data_freshness": dg.MetadataValue.json(
+                    {
+                        state: sorted(s["source_id"] for s in sources if s.get("data_freshness") == state)
+                        for state in ("overdue", "stale", "unknown")
+                    }
+                ),
                 "last_good_artefacts_updated": len(kept),
             }
         )
