@@ -206,12 +206,13 @@ def _table(title: str, columns: list[str], rows: list[list[object]]):
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.freshness import FRESHNESS_STATES
     from pipelines.operations import release_status
     from pipelines.registry import load_registry
     from pipelines.settings import get_settings
 
     settings = get_settings()
-    status = release_status(settings.releases_dir, load_registry(settings.sources_file))
+    status = release_status(settings.releases_dir, load_registry(settings.sources_file), today=settings.today)
     if args.json:
         print(json.dumps(status, indent=2, default=str))
         return EXIT_OK
@@ -245,10 +246,31 @@ def cmd_status(args: argparse.Namespace) -> int:
             columns = ["source", "revised", "compared", "share", "median revision", "largest", "hold"]
             console.print(_table("revisions against the previous release", columns, rows))
     sources = status["sources"]
-    rows = [[s["source_id"], s["cadence"], s["retrieved_at"], s["age_days"], s["state"], s["note"]] for s in sources]
-    console.print(_table("sources", ["source", "cadence", "retrieved", "age (days)", "state", "note"], rows))
+    rows = [
+        [
+            s["source_id"],
+            s["cadence"],
+            s["latest_period"] or "-",
+            s["released_on"] or "-",
+            s["retrieved_at"],
+            s["age_days"],
+            s["state"],
+            s["data_freshness"],
+            s["data_freshness_reason"] if s["data_freshness"] != "current" else s["note"],
+        ]
+        for s in sources
+    ]
+    console.print(
+        _table(
+            f"sources (data judged on {status['data_assessed_on']})",
+            ["source", "cadence", "data period", "released", "retrieved", "age (days)", "fetch", "data", "note"],
+            rows,
+        )
+    )
     not_fresh = [s for s in sources if s["state"] != "fresh"]
-    console.print(f"{len(sources) - len(not_fresh)} of {len(sources)} sources fresh")
+    console.print(f"{len(sources) - len(not_fresh)} of {len(sources)} sources fetched on time")
+    counts = {state: sum(1 for s in sources if s["data_freshness"] == state) for state in FRESHNESS_STATES}
+    console.print("data: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
     return EXIT_OK
 
 

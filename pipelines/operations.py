@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import duckdb
 import requests
 
 from pipelines.fetch import FetchError, HttpPolicy
+from pipelines.freshness import assess
 from pipelines.registry import Cadence, Registry, Source
 from pipelines.release import LATEST, latest_release
 from pipelines.settings import WAREHOUSE_FILE_NAME
@@ -58,13 +59,26 @@ def _parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def source_freshness(registry: Registry, manifest: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+def source_freshness(
+    registry: Registry, manifest: dict[str, Any], now: datetime, today: date | None = None
+) -> list[dict[str, Any]]:
     """Per source: when its artefact was retrieved, whether the release used a stale copy, and whether it is
-    overdue for its cadence."""
+    overdue for its cadence; and beside that, the latest period its data covers, the publisher's release date
+    and whether the data is current on `today` (judged again now: data current at publication ages)."""
     by_id = {s["source_id"]: s for s in manifest.get("sources", [])}
+    today = today or now.date()
     rows = []
     for source in registry.sources:
         landed = by_id.get(source.id, {})
+        end = landed.get("latest_period_end")
+        data = assess(
+            source,
+            landed.get("latest_period"),
+            date.fromisoformat(end) if end else None,
+            today,
+            # a release from before data periods were read cannot say why none is known
+            landed.get("data_freshness_reason") or "the release does not record the data period",
+        )
         retrieved = _parse_time(landed.get("retrieved_at"))
         age = now - retrieved if retrieved else None
         limit = CADENCE_MAX_AGE.get(source.cadence)
@@ -85,12 +99,21 @@ def source_freshness(registry: Registry, manifest: dict[str, Any], now: datetime
                 "next_release": source.next_release,
                 "state": state,
                 "note": landed.get("stale_reason") or "",
+                "latest_period": landed.get("latest_period"),
+                "latest_period_end": end,
+                "released_on": landed.get("released_on"),
+                "data_freshness": data.data_freshness,
+                "periods_behind": data.periods_behind,
+                "next_period_due": data.next_period_due.isoformat() if data.next_period_due else None,
+                "data_freshness_reason": data.data_freshness_reason,
             }
         )
     return rows
 
 
-def release_status(releases_dir: Path, registry: Registry, now: datetime | None = None) -> dict[str, Any]:
+def release_status(
+    releases_dir: Path, registry: Registry, now: datetime | None = None, today: date | None = None
+) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     latest = latest_release(releases_dir)
     if latest is None:
@@ -109,7 +132,8 @@ def release_status(releases_dir: Path, registry: Registry, now: datetime | None 
         "failed_checks": [c for c in checks if not c["passed"]],
         # figures moved since the previous release, per source (pipelines/revisions.py); absent before it existed
         "revisions": manifest.get("revisions"),
-        "sources": source_freshness(registry, manifest, now),
+        "data_assessed_on": (today or now.date()).isoformat(),
+        "sources": source_freshness(registry, manifest, now, today),
     }
 
 

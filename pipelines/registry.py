@@ -7,6 +7,7 @@ the entry and the field, so a typo in the registry never turns into a half-built
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -309,6 +310,17 @@ class Source(_Strict):
     suppression_markers: list[str] | None = None
     cadence: Cadence
     next_release: str | None = Field(None, description="when the publisher expects the next edition, as it says")
+    # Freshness of the data itself (pipelines/freshness.py): the data period is read from the figures, and these
+    # say when a newer one is due. A source without a lag is never classified (its freshness is "unknown").
+    publication_lag_months: int | None = Field(
+        None, ge=0, le=120, description="months from the end of a data period to the publisher releasing it"
+    )
+    release_interval_months: int | None = Field(
+        None, ge=1, le=240, description="irregular sources only: the usual months between editions"
+    )
+    released: date | None = Field(
+        None, description="the publisher's release date of the edition this registry entry lands, where known"
+    )
     caveats: str | None = None
 
     @field_validator("columns", mode="before")
@@ -334,6 +346,13 @@ class Source(_Strict):
         if path.is_absolute() or ".." in path.parts:
             raise ValueError(f"snapshot_path must be relative to the snapshot directory, got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _interval_only_when_irregular(self) -> Source:
+        # A regular cadence already says how often a new period comes; a second figure could contradict it.
+        if self.release_interval_months is not None and self.cadence != Cadence.irregular:
+            raise ValueError("release_interval_months is for irregular sources; the cadence gives the interval")
+        return self
 
     @property
     def file_name(self) -> str:

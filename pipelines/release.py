@@ -14,14 +14,17 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
+from pipelines.freshness import freshness_rows
 from pipelines.packs.build import build_release_outputs
+from pipelines.registry import Registry
 from pipelines.settings import PROJECT_ROOT, WAREHOUSE_FILE_NAME
 
 LATEST = "latest"
@@ -174,11 +177,14 @@ def publish_release(
     now: datetime | None = None,
     outputs: ReleaseOutputs | None = build_release_outputs,
     revisions: dict[str, Any] | None = None,
+    registry: Registry | None = None,
+    today: date | None = None,
 ) -> Release:
     """Assemble a release in staging, then make it visible with one rename.
 
     `outputs` writes the packs, bulk downloads and index into the staging directory (None: tables only, for tests
-    of the publication mechanics on a minimal database).
+    of the publication mechanics on a minimal database). With `registry`, the release also says how current each
+    source's data is on `today` (table `source_freshness`, and each source's entry in the manifest).
     """
     now = now or datetime.now(UTC)
     releases_dir.mkdir(parents=True, exist_ok=True)
@@ -188,7 +194,9 @@ def publish_release(
     staging = releases_dir / f"{STAGING_PREFIX}{release_id}"
     staging.mkdir()
     try:
-        manifest = _assemble(build_database, staging, release_id, checks, fetch_mode, now, previous, outputs, revisions)
+        manifest = _assemble(
+            build_database, staging, release_id, checks, fetch_mode, now, previous, outputs, revisions, registry, today
+        )
         _fsync_tree(staging)
         final = releases_dir / release_id
         staging.rename(final)
@@ -214,6 +222,58 @@ def _source_entry(row: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
+# The published source_freshness table: column -> type (dates stay dates for analysts' queries).
+SOURCE_FRESHNESS_COLUMNS = {
+    "source_id": "varchar",
+    "publisher": "varchar",
+    "cadence": "varchar",
+    "publication_lag_months": "integer",
+    "latest_period": "varchar",
+    "latest_period_end": "date",
+    "period_read_from": "varchar",
+    "released_on": "date",
+    "released_on_note": "varchar",
+    "retrieved_at": "timestamptz",
+    "fetch_fell_back_to_last_good": "boolean",
+    "assessed_on": "date",
+    "data_freshness": "varchar",
+    "periods_behind": "integer",
+    "next_period_due": "date",
+    "data_freshness_reason": "varchar",
+}
+
+
+def _publish_source_freshness(
+    con: duckdb.DuckDBPyConnection, registry: Registry, sources: Any, today: date
+) -> dict[str, dict[str, Any]]:
+    """Write `source_freshness` into the release database; return its rows by source id, JSON-ready."""
+    found = con.execute(
+        "select count(*) from duckdb_tables()"
+        " where database_name = 'build' and schema_name = 'marts' and table_name = 'source_data_periods'"
+    ).fetchone()[0]
+    # A build database from before data periods were read has none: every source is then "unknown", with a reason.
+    periods: dict[str, dict[str, Any]] = {}
+    if found:
+        cursor = con.execute("select * from build.marts.source_data_periods")
+        names = [d[0] for d in cursor.description]
+        periods = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    artefacts = {row["source_id"]: row for row in sources.to_dict(orient="records")}
+    rows = freshness_rows(registry, periods, artefacts, today)
+    frame = pd.DataFrame(rows, columns=list(SOURCE_FRESHNESS_COLUMNS)).astype(object)
+    frame = frame.where(frame.notna(), None)
+    con.register("source_freshness_rows", frame)
+    try:
+        casts = ", ".join(f"cast({name} as {kind}) as {name}" for name, kind in SOURCE_FRESHNESS_COLUMNS.items())
+        con.execute(f"create table source_freshness as select {casts} from source_freshness_rows order by source_id")
+    finally:
+        con.unregister("source_freshness_rows")
+    keep = ("latest_period", "latest_period_end", "period_read_from", "released_on", "released_on_note")
+    keep += ("assessed_on", "data_freshness", "periods_behind", "next_period_due", "data_freshness_reason")
+    return {
+        row["source_id"]: {k: row[k].isoformat() if isinstance(row[k], date) else row[k] for k in keep} for row in rows
+    }
+
+
 def _assemble(
     build_database: Path,
     staging: Path,
@@ -224,8 +284,11 @@ def _assemble(
     previous: Path | None = None,
     outputs: ReleaseOutputs | None = None,
     revisions: dict[str, Any] | None = None,
+    registry: Registry | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     database = staging / WAREHOUSE_FILE_NAME
+    freshness: dict[str, dict[str, Any]] = {}
     row_counts: dict[str, int] = {}
     con = duckdb.connect(str(database))
     try:
@@ -260,6 +323,9 @@ def _assemble(
             from comparator_reconciliations group by all order by all
             """
         ).df()
+        if registry is not None:
+            freshness = _publish_source_freshness(con, registry, sources, today or now.date())
+            row_counts["source_freshness"] = len(freshness)
         con.execute("detach build")
         con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.csv'}' (header, delimiter ',')")
         con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.parquet'}' (format parquet)")
@@ -276,7 +342,11 @@ def _assemble(
         "code_version": code_version(),
         "fetch_mode": fetch_mode,
         # A stale source is one whose publisher was unavailable: the release carries its last good artefact.
-        "sources": [_source_entry(row) for row in sources.to_dict(orient="records")],
+        # Each source's data period, release date and freshness sit beside its retrieval time: a recent fetch
+        # of old data is not fresh data.
+        "sources": [
+            {**_source_entry(row), **freshness.get(row["source_id"], {})} for row in sources.to_dict(orient="records")
+        ],
         "tables": row_counts,
         # published ICB values against the baseline's own rebuild of the same figure (table icb_reconciliations)
         "reconciliation": [

@@ -8,6 +8,7 @@ Environment variables (all optional):
   ICS_BASELINE_ALLOW_LOOPBACK_HTTP  "1" lets the live fetcher use plain http on 127.0.0.1/localhost (tests only)
   ICS_BASELINE_ACCEPT_REVISIONS  comma-separated source ids (or "all") whose mass revision against the previous
                               release may be published (`ics-baseline build --accept-revisions` sets it)
+  ICS_BASELINE_TODAY          the date data freshness is judged on, YYYY-MM-DD (default: today, UTC); fixed in tests
 
 WAREHOUSE_PATH, the absolute path of the build database, is derived here and exported for dbt's profiles.yml.
 """
@@ -15,7 +16,8 @@ WAREHOUSE_PATH, the absolute path of the build database, is derived here and exp
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +38,8 @@ class Settings:
     allow_loopback_http: bool
     # Sources whose revisions against the previous release are accepted for this build ("all" accepts every one).
     accept_revisions: frozenset[str] = frozenset()
+    # The clock of data freshness (current / overdue / stale): injectable, so the same data is judged the same way.
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
 
     @property
     def build_database(self) -> Path:
@@ -59,6 +63,11 @@ def get_settings() -> Settings:
     warehouse = Path(os.environ.get("ICS_BASELINE_WAREHOUSE_DIR") or PROJECT_ROOT / "warehouse")
     snapshot = Path(os.environ.get("ICS_BASELINE_SNAPSHOT_DIR") or PROJECT_ROOT.parent / "shared" / "snapshot")
     sources = Path(os.environ.get("ICS_BASELINE_SOURCES_FILE") or PROJECT_ROOT / "sources.yaml")
+    today_text = os.environ.get("ICS_BASELINE_TODAY", "").strip()
+    try:
+        today = date.fromisoformat(today_text) if today_text else datetime.now(UTC).date()
+    except ValueError:
+        raise ValueError(f"ICS_BASELINE_TODAY must be a date as YYYY-MM-DD, got {today_text!r}") from None
     settings = Settings(
         warehouse_dir=warehouse.resolve(),
         snapshot_dir=snapshot.resolve(),
@@ -66,6 +75,7 @@ def get_settings() -> Settings:
         sources_file=sources.resolve(),
         allow_loopback_http=os.environ.get("ICS_BASELINE_ALLOW_LOOPBACK_HTTP") == "1",
         accept_revisions=parse_accepted_revisions(os.environ.get("ICS_BASELINE_ACCEPT_REVISIONS", "")),
+        today=today,
     )
     # dbt reads the database path from the environment; it must be absolute (dbt may run from another cwd).
     os.environ["WAREHOUSE_PATH"] = str(settings.build_database)

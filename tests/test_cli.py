@@ -39,7 +39,7 @@ def test_status_reports_the_latest_release_and_every_source(built_warehouse):
     assert status["checks"]["evaluated"] > 400
     assert status["checks"]["passed"] + len(status["failed_checks"]) == status["checks"]["evaluated"]
     table = run_cli("status", "--warehouse", str(built_warehouse))
-    assert result.returncode == 0 and latest.name in table.stdout and "sources fresh" in table.stdout
+    assert result.returncode == 0 and latest.name in table.stdout and "sources fetched on time" in table.stdout
 
 
 def test_status_without_a_release_is_a_clear_usage_error(tmp_path):

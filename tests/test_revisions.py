@@ -42,7 +42,8 @@ def _source(manifest: dict, source_id: str) -> dict:
 def revision_builds(built_warehouse, snapshot_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("revisions")
     warehouse = root / "warehouse"
-    shutil.copytree(built_warehouse / "releases", warehouse / "releases", symlinks=True)
+    # the whole warehouse, build database included, so each build is incremental (only the changed sources)
+    shutil.copytree(built_warehouse, warehouse, symlinks=True)
     r0 = (warehouse / "releases" / "latest").resolve()
     before = _tree_digest(warehouse / "releases")
     revised = link_mirror(snapshot_dir, root / "gdhi_revised")

@@ -39,7 +39,8 @@ LIMITS = SeriesBreakThresholds(scale_factor=10, repeated_share=0.9, min_figures=
 @pytest.fixture(scope="module")
 def broken_series_build(built_warehouse, snapshot_dir, tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("warehouse_series_breaks")
-    shutil.copytree(built_warehouse / "releases", warehouse / "releases", symlinks=True)
+    # the whole warehouse, build database included, so the build is incremental (only the changed sources)
+    shutil.copytree(built_warehouse, warehouse, symlinks=True, dirs_exist_ok=True)
     before = _tree_digest(warehouse / "releases")
     latest_before = (warehouse / "releases" / "latest").readlink().name
     mirror = link_mirror(snapshot_dir, tmp_path_factory.mktemp("series_breaks") / "snapshot")

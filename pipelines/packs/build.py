@@ -160,6 +160,7 @@ def _write_data_quality_page(release_dir: Path, release_id: str, manifest: dict[
         checks=checks,
         warnings=[c for c in checks if not c["passed"]],
         sources=[{"stale": False, "stale_reason": "", **s} for s in manifest.get("sources", [])],
+        data_assessed_on=next((s["assessed_on"] for s in manifest.get("sources", []) if s.get("assessed_on")), None),
         reconciliation=manifest.get("reconciliation", []),
         attribution=OGL_ATTRIBUTION,
         **_check_counts(checks),

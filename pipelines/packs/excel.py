@@ -501,7 +501,34 @@ def _data_quality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
         )
         row += 1
         columns = [(column.replace("_", " ").capitalize(), column, "text") for column in pack.reconciliations.columns]
-        _write_table(sheet, formats, row, columns, pack.reconciliations.astype(str))
+        row = _write_table(sheet, formats, row, columns, pack.reconciliations.astype(str))
+    sources = [s for s in (pack.manifest or {}).get("sources", []) if s.get("data_freshness")]
+    if sources:
+        row += 1
+        assessed = sources[0].get("assessed_on") or "the day of publication"
+        sheet.write_string(
+            row,
+            0,
+            f"How current each source's data is (judged on {assessed}): its latest data period, read from the "
+            "figures, beside when the file was retrieved",
+            formats.bold,
+        )
+        row += 1
+        _write_table(
+            sheet,
+            formats,
+            row,
+            [
+                ("Source", "source_id", "text"),
+                ("Latest data period", "latest_period", "text"),
+                ("Publisher released", "released_on", "text"),
+                ("Retrieved", "retrieved_at", "text"),
+                ("Data", "data_freshness", "text"),
+                ("Why", "data_freshness_reason", "text"),
+            ],
+            pd.DataFrame(sources),
+            widths={"Source": 45, "Why": 90},
+        )
 
 
 def _quality_note(record: pd.Series) -> str:

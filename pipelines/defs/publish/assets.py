@@ -9,6 +9,7 @@ from pydantic import Field
 from pipelines.incremental import carry_over_base, code_fingerprint, write_marker
 from pipelines.last_good import remember_published
 from pipelines.quality_thresholds import load_thresholds
+from pipelines.registry import load_registry
 from pipelines.release import PUBLISHED_TABLES, latest_release, publish_release
 from pipelines.revisions import describe_hold, measure_revisions
 from pipelines.settings import Settings
@@ -19,7 +20,7 @@ PUBLISHED_MART_KEYS = [
     dg.AssetKey(source.split("."))
     for source, _ in PUBLISHED_TABLES.values()
     if source.split(".")[0] in {"marts", "intermediate"}
-]
+] + [dg.AssetKey(["marts", "source_data_periods"])]  # read into the published source_freshness table
 
 
 def run_check_evaluations(context: dg.AssetExecutionContext) -> list[dict[str, Any]]:
@@ -127,6 +128,8 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             checks=evaluations + carried,
             fetch_mode=settings.fetch_mode,
             revisions=revisions,
+            registry=load_registry(settings.sources_file),
+            today=settings.today,
         )
         inputs = {source["source_id"]: source["sha256"] for source in published.manifest["sources"]}
         write_marker(settings, published.release_id, code_fingerprint(), inputs)
@@ -138,7 +141,8 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
         except OSError as exc:
             kept = []
             context.log.warning(f"could not keep the published artefacts as the last good ones: {exc}")
-        stale = [s["source_id"] for s in published.manifest["sources"] if s.get("stale")]
+        sources = published.manifest["sources"]
+        stale = [s["source_id"] for s in sources if s.get("stale")]
         if stale:
             context.log.warning(f"published with stale sources (publisher unavailable): {', '.join(stale)}")
         return dg.MaterializeResult(
@@ -153,6 +157,13 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
                 ),
                 "accepted_revisions": dg.MetadataValue.json(
                     [r["source_id"] for r in revisions["sources"] if r["accepted"]]
+                ),
+                # how current the data itself is (source_freshness), not when it was fetched
+                "data_freshness": dg.MetadataValue.json(
+                    {
+                        state: sorted(s["source_id"] for s in sources if s.get("data_freshness") == state)
+                        for state in ("overdue", "stale", "unknown")
+                    }
                 ),
                 "last_good_artefacts_updated": len(kept),
             }
