@@ -41,7 +41,8 @@ def _replace(mirror: Path, relative: str, text: str, encoding: str = "utf-8") ->
 def corrupted_build(built_warehouse, snapshot_dir, tmp_path_factory):
     """One failing build over a snapshot with three corruptions, on top of a warehouse holding a good release."""
     warehouse = tmp_path_factory.mktemp("warehouse_with_release")
-    shutil.copytree(built_warehouse / "releases", warehouse / "releases", symlinks=True)
+    # the whole warehouse (build database and landing too): the build is incremental, as a real one would be
+    shutil.copytree(built_warehouse, warehouse, symlinks=True, dirs_exist_ok=True)
     before = _tree_digest(warehouse / "releases")
     latest_before = (warehouse / "releases" / "latest").readlink().name
 
@@ -111,7 +112,8 @@ FUTURE_LAD = "E06000099"
 
 def _build_with_smokers_file(built_warehouse, snapshot_dir, tmp_path_factory, edit):
     warehouse = tmp_path_factory.mktemp("warehouse_dbt_layer")
-    shutil.copytree(built_warehouse / "releases", warehouse / "releases", symlinks=True)
+    # the whole warehouse: only the edited source and what depends on it are rebuilt
+    shutil.copytree(built_warehouse, warehouse, symlinks=True, dirs_exist_ok=True)
     before = _tree_digest(warehouse / "releases")
     latest_before = (warehouse / "releases" / "latest").readlink().name
     mirror = tmp_path_factory.mktemp("corrupt_snapshot_dbt_layer")

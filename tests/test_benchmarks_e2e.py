@@ -57,8 +57,12 @@ def _publisher_england_rows(snapshot_dir: Path) -> pd.DataFrame:
         source = sources.get(row.source_id)
         if not isinstance(row.source_id, str) or not row.source_id.startswith("ons_els_") or source is None:
             continue
-        raw = pd.read_csv(snapshot_dir / source["snapshot_path"], dtype=str)
-        national = raw[(raw.areacd == "E92000001") & (raw.indicator == row.source_indicator_name)]
+        raw = pd.read_csv(snapshot_dir / source["snapshot_path"], dtype=str, encoding="utf-8-sig")
+        # one file (long-term sickness) spells its headers in capitals and its indicator name with a comma
+        raw.columns = [column.strip().lower() for column in raw.columns]
+        names = raw.indicator.str.lower().str.replace(r"[^a-z0-9]", "", regex=True)
+        wanted = re.sub(r"[^a-z0-9]", "", row.source_indicator_name.lower())
+        national = raw[(raw.areacd == "E92000001") & (names == wanted)]
         national = national[pd.to_numeric(national.observation, errors="coerce").notna()]
         frames.append(
             pd.DataFrame(

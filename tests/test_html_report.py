@@ -22,7 +22,9 @@ pytestmark = pytest.mark.e2e
 
 # ICB26: the merged Surrey and Sussex ICB (a new code); ICB22: Surrey Heartlands under its pre-2023 code, which
 # has no boundary of its own (drawn with the April 2023 boundary sharing most of its LSOAs).
-PACKS = [("E54000069", "ICB26"), ("E54000052", "ICB22")]
+# ICB24: Cheshire and Merseyside, whose latest figures include both better and worse verdicts (the Surrey ICBs,
+# compared honestly, have none worse), so the spine chart's two sides are both exercised.
+PACKS = [("E54000069", "ICB26"), ("E54000052", "ICB22"), ("E54000008", "ICB24")]
 
 
 class _Page(HTMLParser):
@@ -151,7 +153,9 @@ def test_spine_chart_puts_better_right_and_worse_left_of_england(rendered, relea
         elif row["significance_label"] == "Worse":
             assert row["x_value"] < 0.5
             sides["Worse"] += 1
-    assert sides["Better"] > 0 and sides["Worse"] > 0
+    assert sides["Better"] + sides["Worse"] > 0
+    if pack.code == "E54000008":
+        assert sides["Better"] > 0 and sides["Worse"] > 0
 
     # The bar against every ICB of the vintage for the same period, recomputed from the release's comparisons:
     # England at 0.5, the ICB furthest from England at an edge, lower-is-better rows mirrored.
