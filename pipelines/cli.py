@@ -372,6 +372,25 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_releases_prune(args: argparse.Namespace) -> int:
+    from pipelines.release import prune_releases
+    from pipelines.settings import get_settings
+
+    settings = get_settings()
+    result = prune_releases(settings.releases_dir, args.keep, dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps({"dry_run": args.dry_run, **vars(result)}, indent=2))
+        return EXIT_OK
+    verb = "would delete" if args.dry_run else "deleted"
+    for name in result.removed:
+        print(f"{verb} {settings.releases_dir / name}")
+    print(
+        f"{len(result.removed)} releases {verb}, {len(result.kept)} kept in {settings.releases_dir}"
+        f" (latest: {result.latest or 'none'})"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ics-baseline",
@@ -437,6 +456,17 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--release", default="latest", help="release id or path (default latest)")
     query.add_argument("--format", choices=["table", "csv", "json"], help="default: table on a terminal, else csv")
     query.set_defaults(func=cmd_query)
+
+    releases = sub.add_parser("releases", help="manage published releases (retention)")
+    releases_sub = releases.add_subparsers(dest="releases_command", required=True)
+    prune = releases_sub.add_parser(
+        "prune", help="delete the oldest releases beyond the newest N; never `latest` or a release being written"
+    )
+    prune.add_argument("--keep", type=int, required=True, help="how many of the newest releases to keep (at least 1)")
+    prune.add_argument("--dry-run", action="store_true", help="list what would be deleted and delete nothing")
+    prune.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
+    prune.add_argument("--json", action="store_true", help="print JSON instead of text")
+    prune.set_defaults(func=cmd_releases_prune)
     return parser
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -29,6 +30,10 @@ from pipelines.settings import PROJECT_ROOT, WAREHOUSE_FILE_NAME
 
 LATEST = "latest"
 STAGING_PREFIX = ".staging-"
+PRUNING_PREFIX = ".pruning-"
+# What _new_release_id makes: only directories named like this are ever pruned, so nothing else kept beside the
+# releases (notes, a hand-made copy) can be deleted by `releases prune`.
+RELEASE_ID = re.compile(r"\d{8}T\d{6}Z(-\d+)?")
 
 # Published table -> (build table, ordering that makes the files deterministic)
 PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
@@ -167,6 +172,51 @@ def point_latest_at(releases_dir: Path, release_id: str) -> None:
 def latest_release(releases_dir: Path) -> Path | None:
     link = releases_dir / LATEST
     return link.resolve() if link.exists() else None
+
+
+def _release_order(release_id: str) -> tuple[str, int]:
+    # "20261124T103732Z-10" is newer than "...Z-9": compare the suffix as a number, not as text.
+    base, _, n = release_id.partition("-")
+    return base, int(n or 1)
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    kept: list[str]
+    removed: list[str]
+    latest: str | None
+
+
+def prune_releases(releases_dir: Path, keep: int, dry_run: bool = False) -> PruneResult:
+    """Delete the oldest releases beyond the newest `keep`, never the one `latest` points to.
+
+    Staging directories (a release being written) are hidden and never releases, so they are not touched; nor is
+    anything whose name is not a release id. Each release is first renamed to a hidden directory and then deleted,
+    so an interrupted prune never leaves a half-deleted release that looks like a release. A reader that has
+    already opened a pruned release's files keeps them until it closes them (POSIX unlink), but cannot open more.
+    """
+    if keep < 1:
+        raise ValueError(f"--keep must be at least 1 (got {keep}): `latest` is always kept")
+    if not releases_dir.is_dir():
+        return PruneResult(kept=[], removed=[], latest=None)
+    # leftovers of a prune that was interrupted between the rename and the delete
+    if not dry_run:
+        for path in releases_dir.glob(f"{PRUNING_PREFIX}*"):
+            shutil.rmtree(path, ignore_errors=True)
+    latest = latest_release(releases_dir)
+    latest_id = latest.name if latest is not None and latest.parent == releases_dir.resolve() else None
+    releases = sorted(
+        (p.name for p in releases_dir.iterdir() if p.is_dir() and not p.is_symlink() and RELEASE_ID.fullmatch(p.name)),
+        key=_release_order,
+    )
+    kept = set(releases[-keep:]) | ({latest_id} if latest_id else set())
+    removed = [name for name in releases if name not in kept]
+    if not dry_run:
+        for name in removed:
+            doomed = releases_dir / f"{PRUNING_PREFIX}{name}"
+            (releases_dir / name).rename(doomed)
+            shutil.rmtree(doomed)
+    return PruneResult(kept=[name for name in releases if name in kept], removed=removed, latest=latest_id)
 
 
 def publish_release(

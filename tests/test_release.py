@@ -10,7 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.release import LATEST, PUBLISHED_TABLES, publish_release, remove_abandoned_staging
+from pipelines.release import (
+    LATEST,
+    PUBLISHED_TABLES,
+    point_latest_at,
+    prune_releases,
+    publish_release,
+    remove_abandoned_staging,
+)
+from tests.conftest import run_cli
 
 
 def _make_build_database(path: Path, value: float = 0.25) -> Path:
@@ -154,3 +162,88 @@ def test_a_failure_while_writing_packs_publishes_nothing(tmp_path):
     assert sorted(p.name for p in releases.iterdir()) == sorted([first.release_id, LATEST])
     assert (releases / LATEST).resolve() == first.path
     assert _digest(first.path) == before
+
+
+def _publish_days(releases: Path, tmp_path: Path, days: list[int]) -> list[str]:
+    ids = []
+    for day in days:
+        build = _make_build_database(tmp_path / f"build-{day}.duckdb", value=day / 100)
+        now = datetime(2026, 11, day, 12, tzinfo=UTC)
+        ids.append(publish_release(build, releases, CHECKS, "snapshot", now=now, outputs=None).release_id)
+    return ids
+
+
+def test_prune_keeps_the_newest_and_the_release_latest_points_to(tmp_path):
+    releases = tmp_path / "releases"
+    ids = _publish_days(releases, tmp_path, [1, 2, 3, 4, 5])
+    # rolled back: latest points at the second-oldest release, which is not among the newest two
+    point_latest_at(releases, ids[1])
+    # a release being written (a publication in progress) and a directory that is not a release
+    staging = releases / ".staging-20261130T120000Z"
+    (staging / "packs").mkdir(parents=True)
+    (staging / "ics_baseline.duckdb").write_bytes(b"being written")
+    (releases / "notes").mkdir()
+    kept_before = {name: _digest(releases / name) for name in (ids[1], ids[3], ids[4])}
+
+    result = prune_releases(releases, keep=2)
+
+    assert result.removed == [ids[0], ids[2]]
+    assert result.kept == [ids[1], ids[3], ids[4]]
+    assert result.latest == ids[1]
+    assert sorted(p.name for p in releases.iterdir()) == sorted([ids[1], ids[3], ids[4], LATEST, staging.name, "notes"])
+    assert (releases / LATEST).resolve() == (releases / ids[1]).resolve()
+    assert {name: _digest(releases / name) for name in kept_before} == kept_before
+    assert (staging / "ics_baseline.duckdb").read_bytes() == b"being written"
+    con = duckdb.connect(str(releases / LATEST / "ics_baseline.duckdb"), read_only=True)
+    assert con.execute("select value::double from icb_indicators").fetchall() == [(0.02,)]
+    con.close()
+
+
+def test_prune_orders_same_second_releases_by_their_number_and_keeps_latest_when_keep_is_one(tmp_path):
+    releases = tmp_path / "releases"
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    build = _make_build_database(tmp_path / "build.duckdb")
+    ids = [publish_release(build, releases, CHECKS, "snapshot", now=now, outputs=None).release_id for _ in range(10)]
+    assert ids[-1] == "20261124T000000Z-10" and ids[-2] == "20261124T000000Z-9"
+
+    result = prune_releases(releases, keep=1)
+
+    assert result.kept == [ids[-1]] and result.latest == ids[-1]
+    assert sorted(p.name for p in releases.iterdir()) == sorted([ids[-1], LATEST])
+
+
+def test_prune_dry_run_deletes_nothing_and_keep_below_one_is_refused(tmp_path):
+    releases = tmp_path / "releases"
+    ids = _publish_days(releases, tmp_path, [1, 2, 3])
+    before = _digest(releases)
+    result = prune_releases(releases, keep=1, dry_run=True)
+    assert result.removed == ids[:2]
+    assert _digest(releases) == before
+    assert sorted(p.name for p in releases.iterdir()) == sorted([*ids, LATEST])
+    with pytest.raises(ValueError, match="at least 1"):
+        prune_releases(releases, keep=0)
+    assert _digest(releases) == before
+
+
+def test_releases_prune_command(tmp_path):
+    warehouse = tmp_path / "warehouse"
+    ids = _publish_days(warehouse / "releases", tmp_path, [1, 2, 3, 4])
+
+    dry = run_cli("releases", "prune", "--keep", "2", "--dry-run", "--warehouse", str(warehouse))
+    assert dry.returncode == 0, dry.stderr
+    assert f"would delete {warehouse / 'releases' / ids[0]}" in dry.stdout
+    assert len(list((warehouse / "releases").iterdir())) == 5
+
+    done = run_cli("releases", "prune", "--keep", "2", "--warehouse", str(warehouse), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "dry_run": False,
+        "kept": ids[2:],
+        "removed": ids[:2],
+        "latest": ids[3],
+    }
+    assert sorted(p.name for p in (warehouse / "releases").iterdir()) == sorted([*ids[2:], LATEST])
+
+    refused = run_cli("releases", "prune", "--keep", "0", "--warehouse", str(warehouse))
+    assert refused.returncode == 2 and "at least 1" in refused.stderr
+    assert sorted(p.name for p in (warehouse / "releases").iterdir()) == sorted([*ids[2:], LATEST])
