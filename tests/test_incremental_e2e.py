@@ -91,6 +91,16 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(warehouse, snapshot
     for (code, vintage, value), (_, _, previous) in zip(new_values, old_values, strict=True):
         assert value - previous == pytest.approx(0.1, abs=1e-9), (code, vintage)
 
+    # An ordinary republication is reported as revisions, not held (pipelines/revisions.py): 2025 is 1 of the 25
+    # published years, so its figure for each of the 42 + 42 + 36 ICBs moved and nothing else did.
+    revisions = manifest["revisions"]
+    assert revisions["held"] == [] and revisions["accepted"] == []
+    claimant = next(s for s in revisions["sources"] if s["source_id"] == CHANGED_SOURCE)
+    assert claimant["figures_revised"] == 42 + 42 + 36
+    assert claimant["figures_compared"] == 25 * (42 + 42 + 36)
+    assert claimant["over_hold_share"] is False and claimant["accepted"] is False
+    assert [s["source_id"] for s in revisions["sources"] if s["figures_revised"]] == [CHANGED_SOURCE]
+
 
 def test_a_build_that_did_not_publish_forces_a_full_rebuild(warehouse, snapshot_dir):
     settings = Settings(
