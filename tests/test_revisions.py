@@ -4,7 +4,8 @@ it is accepted.
 End to end, on one warehouse holding a good release (R0) of the real snapshot:
   1. ONS republishes every GDHI per head figure 10% higher: the build is held, naming the source and the size of
      the revision, and R0 stays byte-identical;
-  2. the same build with `--accept-revisions ons_els_gdhi_per_head` publishes R1, recording the acceptance;
+  2. the same build with `--accept-revisions ons_els_gdhi_per_head` (on a second copy of that warehouse)
+     publishes R1, recording the acceptance;
   (an ordinary republication, a few figures revised, is reported and not held: tests/test_incremental_e2e.py).
 The unit tests give `measure_revisions` hand-made releases whose answer is known.
 """
@@ -39,18 +40,22 @@ def _source(manifest: dict, source_id: str) -> dict:
 @pytest.fixture(scope="module")
 def revision_builds(built_warehouse, snapshot_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("revisions")
+    # Two copies of the whole warehouse, build database included, so each build is incremental (only the changed
+    # source): one where the revision is held, one where the same build is accepted. Accepting on the held
+    # warehouse would prove the same and cost a full rebuild (a build that did not publish forces one, which
+    # tests/test_incremental_e2e.py proves).
+    held_warehouse = root / "held"
     warehouse = root / "warehouse"
-    # the whole warehouse, build database included, so each build is incremental (only the changed sources)
+    shutil.copytree(built_warehouse, held_warehouse, symlinks=True)
     shutil.copytree(built_warehouse, warehouse, symlinks=True)
-    r0 = (warehouse / "releases" / "latest").resolve()
-    before = _tree_digest(warehouse / "releases")
+    r0 = (held_warehouse / "releases" / "latest").resolve()
+    before = _tree_digest(held_warehouse / "releases")
     revised = link_mirror(snapshot_dir, root / "gdhi_revised")
     rewrite_els(snapshot_dir, revised, GDHI_FILE, scale(1.1))
-    args = ("build", "--snapshot", str(revised), "--warehouse", str(warehouse))
 
-    held = run_cli(*args)
-    after_held = _tree_digest(warehouse / "releases")
-    accepted = run_cli(*args, "--accept-revisions", GDHI)
+    held = run_cli("build", "--snapshot", str(revised), "--warehouse", str(held_warehouse))
+    after_held = _tree_digest(held_warehouse / "releases")
+    accepted = run_cli("build", "--snapshot", str(revised), "--warehouse", str(warehouse), "--accept-revisions", GDHI)
     r1 = (warehouse / "releases" / "latest").resolve()
     # An ordinary republication (a few figures revised) is reported, not held: tests/test_incremental_e2e.py
     # checks that on its one-source rebuild, so no third build here.
@@ -90,7 +95,7 @@ def test_a_held_build_leaves_the_previous_release_byte_identical(revision_builds
 def test_accepted_revisions_are_published_and_recorded(revision_builds):
     accepted, r0, r1 = revision_builds["accepted"], revision_builds["r0"], revision_builds["r1"]
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
-    assert r1 != r0
+    assert r1.name != r0.name  # a new release was published on top of R0
     revisions = _manifest(r1)["revisions"]
     assert revisions["previous_release"] == r0.name
     assert revisions["accepted"] == [GDHI] and revisions["held"] == []
