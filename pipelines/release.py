@@ -366,13 +366,16 @@ def _assemble(
             """
         ).df()
         # the rebuilt England and region aggregates against the publisher's own figures, per indicator
-        comparator_reconciliation = con.sql(
+        # fetched as Python values: NULL stays None, counts stay int, ready for JSON
+        reconciled = con.execute(
             """
             select indicator_id, group_type, reconciliation_status, count(*) as comparisons,
                    max(abs(relative_difference)) as max_abs_relative_difference
             from comparator_reconciliations group by all order by all
             """
-        ).df()
+        )
+        columns = [column[0] for column in reconciled.description]
+        comparator_reconciliation = [dict(zip(columns, row, strict=True)) for row in reconciled.fetchall()]
         if registry is not None:
             freshness = _publish_source_freshness(con, registry, sources, today or now.date())
             row_counts["source_freshness"] = len(freshness)
@@ -404,18 +407,7 @@ def _assemble(
         ],
         # the publisher's England and region figures are the comparators; the rebuilt aggregates reconcile to
         # them (table comparator_reconciliations; outside_tolerance blocks publication)
-        "comparator_reconciliation": [
-            {
-                **row,
-                "comparisons": int(row["comparisons"]),
-                "max_abs_relative_difference": (
-                    None
-                    if row["max_abs_relative_difference"] != row["max_abs_relative_difference"]
-                    else float(row["max_abs_relative_difference"])
-                ),
-            }
-            for row in comparator_reconciliation.to_dict(orient="records")
-        ],
+        "comparator_reconciliation": comparator_reconciliation,
         "checks": checks,
     }
     # figures moved since the previous release, per source, and any mass revision accepted (pipelines/revisions.py)

@@ -104,6 +104,31 @@ def test_england_comparator_is_the_publishers_own_england_figure(published, snap
     assert np.allclose(judged.england_value, judged.publisher_england, rtol=0, atol=1e-9)
 
 
+def test_qof_england_and_nhs_region_comparators_are_fingertips_own_rows(published, snapshot_dir):
+    """England and the NHS regions for QOF smoking are OHID's own rows of the Fingertips export, read straight
+    from the snapshot file (headline rows: no category)."""
+    sources = {s["id"]: s for s in yaml.safe_load(SOURCES.read_text())["sources"]}
+    raw = pd.read_csv(snapshot_dir / sources["ohid_fingertips_91547_qof_smoking"]["snapshot_path"], dtype=str)
+    rows = raw[
+        raw["Category Type"].isna()
+        & raw["Area Type"].isin(["England", "NHS region", "NHS regions - new due to ICB changes"])
+        & pd.to_numeric(raw["Value"], errors="coerce").notna()
+    ].drop_duplicates(["Area Code", "Time period"])
+    truth = pd.DataFrame(
+        {"group_code": rows["Area Code"], "period": rows["Time period"], "fingertips": rows["Value"].astype(float)}
+    )
+    comparators = published.execute(
+        """
+        select group_code, period, value, value_source from comparator_values
+        where indicator_id = 'smoking_prevalence_qof_15_plus' and group_type in ('england', 'nhs_region')
+        """
+    ).df()
+    merged = comparators.merge(truth, on=["group_code", "period"])
+    assert (merged.group_code == "E92000001").any() and merged.group_code.str.startswith("E40").any()
+    assert (merged.value_source == "publisher").all()
+    assert np.allclose(merged.value, merged.fingertips, rtol=1e-12, atol=0)
+
+
 def test_rebuilt_england_reconciles_with_the_publisher_within_its_declared_tolerance(published, snapshot_dir):
     truth = _publisher_england_rows(snapshot_dir)
     claimant = truth[truth.indicator_id == "claimant_count_rate"]

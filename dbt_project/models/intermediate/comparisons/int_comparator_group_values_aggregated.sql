@@ -14,18 +14,14 @@ groups as (
 ),
 
 figures as (
-    select * from {{ ref('int_icb_indicator_figures_unioned') }}
-),
-
-member_floor as (
     -- a figure below the comparison coverage floor does not count as a member's value
     select
-        icb_vintage,
-        icb_code,
-        indicator_id,
-        period,
-        case when coverage >= {{ var('coverage_floor_compare') }} then value end as value
-    from figures
+        * replace (
+            case when coverage >= {{ var('coverage_floor_compare') }} then value end as value,
+            case when coverage >= {{ var('coverage_floor_compare') }} then numerator end as numerator,
+            case when coverage >= {{ var('coverage_floor_compare') }} then denominator end as denominator
+        )
+    from {{ ref('int_icb_indicator_figures_unioned') }}
 ),
 
 registry as (
@@ -57,21 +53,16 @@ member_figures as (
         figures.period_start,
         figures.unit,
         {{ aggregation_kind('registry.aggregation') }} as aggregation_kind,
-        member_floor.value,
+        figures.value,
         figures.value_status,
-        case when member_floor.value is not null then figures.numerator end as numerator,
-        case when member_floor.value is not null then figures.denominator end as denominator,
+        figures.numerator,
+        figures.denominator,
         coalesce(figures.denominator, icbs.usual_residents_2021) as weight,
-        figures.denominator is null and member_floor.value is not null as is_weighted_by_residents
+        figures.denominator is null and figures.value is not null as is_weighted_by_residents
     from groups
     inner join figures
         on groups.icb_vintage = figures.icb_vintage
         and groups.member_icb_code = figures.icb_code
-    inner join member_floor
-        on figures.icb_vintage = member_floor.icb_vintage
-        and figures.icb_code = member_floor.icb_code
-        and figures.indicator_id = member_floor.indicator_id
-        and figures.period = member_floor.period
     inner join registry on figures.indicator_id = registry.indicator_id
     inner join icbs
         on groups.icb_vintage = icbs.icb_vintage
