@@ -55,6 +55,27 @@ def evaluate_macros(tmp_path: Path, expressions: dict[str, str]) -> dict[str, fl
     return json.loads(stdout)["show"][0]
 
 
+@pytest.fixture(scope="module")
+def dbt_dir(tmp_path_factory) -> Path:
+    """One target path (and scratch DuckDB file) for every dbt call of this module: dbt parses the project once and
+    the later call reuses its partial parse."""
+    return tmp_path_factory.mktemp("dbt_worked_examples")
+
+
+@pytest.fixture(scope="module")
+def macro_values(dbt_dir) -> dict[str, float]:
+    """Every macro expression of the tests below, evaluated by one `dbt show` (one parse instead of one a test)."""
+    expressions = {}
+    for group, group_expressions in MACRO_EXPRESSIONS.items():
+        expressions |= {f"{group}__{name}": expression for name, expression in group_expressions.items()}
+    values = evaluate_macros(dbt_dir, expressions)
+    grouped: dict[str, dict[str, float]] = {group: {} for group in MACRO_EXPRESSIONS}
+    for key, value in values.items():
+        group, name = key.split("__", 1)
+        grouped[group][name] = value
+    return grouped
+
+
 # Newcombe RG (1998) Two-sided confidence intervals for the single proportion: comparison of seven methods.
 # Statistics in Medicine 17:857-872: the worked examples for method 3 (Wilson score, no continuity correction).
 NEWCOMBE_WILSON_95 = [
@@ -65,12 +86,16 @@ NEWCOMBE_WILSON_95 = [
 ]
 
 
-def test_wilson_interval_matches_newcombe_table(tmp_path):
+def wilson_expressions() -> dict[str, str]:
     expressions = {}
     for i, (r, n, _, _) in enumerate(NEWCOMBE_WILSON_95):
         expressions[f"lower_{i}"] = f"{{{{ wilson_bound({r}, {n}, '95', 'lower') }}}}"
         expressions[f"upper_{i}"] = f"{{{{ wilson_bound({r}, {n}, '95', 'upper') }}}}"
-    values = evaluate_macros(tmp_path, expressions)
+    return expressions
+
+
+def test_wilson_interval_matches_newcombe_table(macro_values):
+    values = macro_values["wilson"]
     for i, (r, n, lower, upper) in enumerate(NEWCOMBE_WILSON_95):
         assert values[f"lower_{i}"] == pytest.approx(lower, abs=5e-5), (r, n)
         assert values[f"upper_{i}"] == pytest.approx(upper, abs=5e-5), (r, n)
@@ -83,17 +108,25 @@ def exact_poisson_limits(count: int, level: float) -> tuple[float, float]:
     return lower, upper
 
 
-@pytest.mark.parametrize("level_name, level", [("95", 0.95), ("99.8", 0.998)])
-def test_byar_interval_approximates_the_exact_poisson_interval(tmp_path, level_name, level):
-    """Byar's approximation is within 2% of the exact Poisson limits from ten events (1.5% at 99.8%, the worst
-    case), and within 0.1% from a hundred; ICB counts behind rates per 100,000 run to thousands."""
-    counts = [10, 25, 100, 1000, 25000]
+BYAR_COUNTS = [10, 25, 100, 1000, 25000]
+LEVELS = [("95", 0.95), ("99.8", 0.998)]
+
+
+def byar_expressions(level_name: str) -> dict[str, str]:
     expressions = {}
-    for count in counts:
+    for count in BYAR_COUNTS:
         expressions[f"lower_{count}"] = f"{{{{ byar_bound({count}, '{level_name}', 'lower') }}}}"
         expressions[f"upper_{count}"] = f"{{{{ byar_bound({count}, '{level_name}', 'upper') }}}}"
     expressions["lower_zero"] = f"{{{{ byar_bound(0, '{level_name}', 'lower') }}}}"
-    values = evaluate_macros(tmp_path, expressions)
+    return expressions
+
+
+@pytest.mark.parametrize("level_name, level", LEVELS)
+def test_byar_interval_approximates_the_exact_poisson_interval(macro_values, level_name, level):
+    """Byar's approximation is within 2% of the exact Poisson limits from ten events (1.5% at 99.8%, the worst
+    case), and within 0.1% from a hundred; ICB counts behind rates per 100,000 run to thousands."""
+    counts = BYAR_COUNTS
+    values = macro_values[f"byar_{level_name.replace('.', '_')}"]
     for count in counts:
         lower, upper = exact_poisson_limits(count, level)
         tolerance = 0.02 if count < 100 else 0.001
@@ -102,11 +135,7 @@ def test_byar_interval_approximates_the_exact_poisson_interval(tmp_path, level_n
     assert values["lower_zero"] == 0
 
 
-@pytest.mark.parametrize("level_name, level", [("95", 0.95), ("99.8", 0.998)])
-def test_counts_below_ten_get_the_exact_poisson_limits(tmp_path, level_name, level):
-    """Below 10 events byar_bound gives the exact limits, chi2.ppf(alpha/2, 2O)/2 and chi2.ppf(1 - alpha/2,
-    2O + 2)/2 (PHE technical guidance), so a 99.8% lower limit is never negative (Byar's is -0.0028 for O = 1);
-    a fractional (apportioned) count lies between the limits of the counts either side."""
+def exact_expressions(level_name: str) -> dict[str, str]:
     expressions = {}
     for count in range(10):
         expressions[f"lower_{count}"] = f"{{{{ byar_bound({count}, '{level_name}', 'lower') }}}}"
@@ -114,7 +143,15 @@ def test_counts_below_ten_get_the_exact_poisson_limits(tmp_path, level_name, lev
     expressions["lower_frac"] = f"{{{{ byar_bound(2.5, '{level_name}', 'lower') }}}}"
     expressions["upper_frac"] = f"{{{{ byar_bound(2.5, '{level_name}', 'upper') }}}}"
     expressions["lower_9_9"] = f"{{{{ byar_bound(9.9, '{level_name}', 'lower') }}}}"
-    values = evaluate_macros(tmp_path, expressions)
+    return expressions
+
+
+@pytest.mark.parametrize("level_name, level", LEVELS)
+def test_counts_below_ten_get_the_exact_poisson_limits(macro_values, level_name, level):
+    """Below 10 events byar_bound gives the exact limits, chi2.ppf(alpha/2, 2O)/2 and chi2.ppf(1 - alpha/2,
+    2O + 2)/2 (PHE technical guidance), so a 99.8% lower limit is never negative (Byar's is -0.0028 for O = 1);
+    a fractional (apportioned) count lies between the limits of the counts either side."""
+    values = macro_values[f"exact_{level_name.replace('.', '_')}"]
     for count in range(10):
         lower, upper = exact_poisson_limits(count, level)
         assert values[f"lower_{count}"] == pytest.approx(lower, rel=1e-12, abs=1e-15), count
@@ -129,12 +166,21 @@ def test_counts_below_ten_get_the_exact_poisson_limits(tmp_path, level_name, lev
     assert values["lower_9_9"] == pytest.approx(exact_poisson_limits(10, level)[0], rel=0.03)
 
 
-def test_byar_matches_the_published_formula_for_ten_events(tmp_path):
+FORMULA_EXPRESSIONS = {"lower": "{{ byar_bound(10, '95', 'lower') }}", "upper": "{{ byar_bound(10, '95', 'upper') }}"}
+
+# Every macro expression the tests check, by group (names are SQL column aliases, hence 99_8); the
+# `macro_values` fixture evaluates them in one dbt call.
+MACRO_EXPRESSIONS = {
+    "wilson": wilson_expressions(),
+    **{f"byar_{name.replace('.', '_')}": byar_expressions(name) for name, _ in LEVELS},
+    **{f"exact_{name.replace('.', '_')}": exact_expressions(name) for name, _ in LEVELS},
+    "formula": FORMULA_EXPRESSIONS,
+}
+
+
+def test_byar_matches_the_published_formula_for_ten_events(macro_values):
     """Breslow and Day (1987): O (1 - 1/9O - z/3 sqrt O)^3 and (O+1)(1 - 1/9(O+1) + z/3 sqrt(O+1))^3."""
-    values = evaluate_macros(
-        tmp_path,
-        {"lower": "{{ byar_bound(10, '95', 'lower') }}", "upper": "{{ byar_bound(10, '95', 'upper') }}"},
-    )
+    values = macro_values["formula"]
     z = stats.norm.ppf(0.975)
     assert values["lower"] == pytest.approx(10 * (1 - 1 / 90 - z / (3 * np.sqrt(10))) ** 3, rel=1e-12)
     assert values["upper"] == pytest.approx(11 * (1 - 1 / 99 + z / (3 * np.sqrt(11))) ** 3, rel=1e-12)
@@ -175,8 +221,8 @@ def years_since_2000(periods: pd.Series) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def trend_results(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
-    tmp_path = tmp_path_factory.mktemp("trends")
+def trend_results(dbt_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
+    tmp_path = dbt_dir
     numerators = [30, 35, 41, 44, 50]
     denominators = [200, 205, 210, 200, 202]
     figures = (
