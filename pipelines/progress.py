@@ -65,4 +65,5 @@ def progress_logger_def(handler: BuildEventHandler) -> dg.LoggerDefinition:
 
 def open_events_log(log_dir: Path) -> IO[str]:
     log_dir.mkdir(parents=True, exist_ok=True)
-    return (log_dir / "build-events.jsonl").open("w", encoding="utf-8")
+    # Line-buffered: a log shipper, a watchdog or a test following the file sees each event as it happens.
+    return (log_dir / "build-events.jsonl").open("w", encoding="utf-8", buffering=1)

@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @dataclass
 class Trial:
     n: int
-    mode: str  # "after_start" or "during_publication"
+    mode: str  # "after_start", "at_step" (a step's start in the build's event log) or "during_publication"
     delay: float
+    step: str | None = None  # for "at_step": the Dagster step key whose STEP_START triggers the kill
     killed_at: float | None = None  # seconds after start; None: the build finished first
     phase: str = ""  # what was happening at the kill
     exit_code: int | None = None
@@ -101,37 +102,65 @@ def run_build(snapshot: Path, warehouse: Path) -> subprocess.CompletedProcess:
     return subprocess.run(build_command(snapshot, warehouse), cwd=ROOT, env=_env(), capture_output=True, text=True)
 
 
-def kill_trial(trial: Trial, snapshot: Path, warehouse: Path, timeout: float = 900) -> Trial:
-    """Start a build, SIGKILL its whole process group at the trial's moment, check the warehouse."""
+def step_started(events_log: Path, step: str) -> bool:
+    """Whether the build's JSON-lines event log (line-buffered, truncated when a build starts) shows `step` start."""
+    try:
+        lines = events_log.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return False
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:  # the line being written
+            continue
+        if event.get("event") == "STEP_START" and event.get("step") == step:
+            return True
+    return False
+
+
+def kill_trial(
+    trial: Trial, snapshot: Path, warehouse: Path, timeout: float = 900, build: list[str] | None = None
+) -> Trial:
+    """Start a build (a forced full one unless `build` gives the command), SIGKILL its whole process group at the
+    trial's moment, check the warehouse. The phase is what was observed when the kill landed: "build" (no
+    publication started), "publication" (a new staging directory existed), or "finished before the kill"."""
     releases_dir = warehouse / "releases"
+    events_log = warehouse / "logs" / "build-events.jsonl"
     before = {p.name: tree_digest(p) for p in releases(releases_dir)}
     # Staging left by an earlier kill stays until this build's publication clears it; only a new one counts.
     abandoned = set(releases_dir.glob(".staging-*")) if releases_dir.exists() else set()
     trial.releases_before = len(before)
     started = time.monotonic()
+    if events_log.exists():
+        events_log.unlink()  # so an earlier build's events are never mistaken for this one's
     proc = subprocess.Popen(
-        build_command(snapshot, warehouse),
+        build or build_command(snapshot, warehouse),
         cwd=ROOT,
         env=_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # dbt runs as a child process: kill the whole group, as an OOM killer or reboot would
     )
-    deadline = None if trial.mode == "during_publication" else started + trial.delay
+    deadline = started + trial.delay if trial.mode == "after_start" else None
     while proc.poll() is None and time.monotonic() - started < timeout:
-        if deadline is None and releases_dir.exists() and set(releases_dir.glob(".staging-*")) - abandoned:
+        if deadline is None and trial.mode == "at_step" and step_started(events_log, trial.step or ""):
             deadline = time.monotonic() + trial.delay
-            trial.phase = "publication"
+        if deadline is None and trial.mode == "during_publication" and releases_dir.exists():
+            if set(releases_dir.glob(".staging-*")) - abandoned:
+                deadline = time.monotonic() + trial.delay
         if deadline is not None and time.monotonic() >= deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             trial.killed_at = round(time.monotonic() - started, 2)
             break
         time.sleep(0.02)
+    if proc.poll() is None and trial.killed_at is None:  # the timeout: never leave a build running
+        os.killpg(proc.pid, signal.SIGKILL)
     trial.exit_code = proc.wait()
     if trial.killed_at is None:
         trial.phase = "finished before the kill"
-    elif not trial.phase:
-        trial.phase = "publication" if set(releases_dir.glob(".staging-*")) - abandoned else "build"
+    else:
+        staged = releases_dir.exists() and set(releases_dir.glob(".staging-*")) - abandoned
+        trial.phase = "publication" if staged else "build"
     trial.new_complete_release, trial.latest, trial.staging_left = check_warehouse(releases_dir, before)
     trial.releases_after = len(releases(releases_dir))
     return trial
