@@ -25,6 +25,7 @@ import pandas as pd
 
 from pipelines.freshness import freshness_rows
 from pipelines.packs.build import build_release_outputs
+from pipelines.packs.bulk import zip_file
 from pipelines.registry import Registry
 from pipelines.settings import PROJECT_ROOT, WAREHOUSE_FILE_NAME
 
@@ -82,6 +83,16 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
     "boundaries": ("marts.boundaries", "icb_vintage, area_type, area_code, boundary_vintage"),
     "source_artefacts": ("meta.raw_artefacts", "source_id"),
 }
+
+
+# The published DuckDB file is written compactly (bench/bench_release_size.py measures it): 16 KiB blocks instead
+# of the default 256 KiB, so a small table or a column's last segment does not hold a mostly empty 256 KiB block;
+# and long text (a VARCHAR column averaging over LONG_TEXT_CHARS characters, i.e. the boundaries' GeoJSON)
+# ZSTD-compressed, which DuckDB's default dictionary/FSST compression leaves uncompressed at that length. Both
+# are ordinary storage options that every DuckDB 2.x client reads; the tables, their columns, types and row
+# order are unchanged.
+RELEASE_BLOCK_SIZE = 16384
+LONG_TEXT_CHARS = 200
 
 
 # (staging directory, release id, manifest so far, previous release or None) -> summary for the manifest
@@ -324,6 +335,20 @@ def _publish_source_freshness(
     }
 
 
+def _column_definitions(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """`name type[ using compression zstd], ...` of a relation: its own column names and types, long text ZSTD."""
+    columns = con.execute(f"select column_name, column_type from (describe {relation})").fetchall()
+    texts = [name for name, kind in columns if kind == "VARCHAR"]
+    lengths = {}
+    if texts:
+        averages = ", ".join(f'coalesce(avg(strlen("{name}")), 0)' for name in texts)
+        lengths = dict(zip(texts, con.execute(f"select {averages} from {relation}").fetchall()[0], strict=True))
+    return ", ".join(
+        f'"{name}" {kind}' + (" using compression zstd" if lengths.get(name, 0) > LONG_TEXT_CHARS else "")
+        for name, kind in columns
+    )
+
+
 def _assemble(
     build_database: Path,
     staging: Path,
@@ -340,11 +365,14 @@ def _assemble(
     database = staging / WAREHOUSE_FILE_NAME
     freshness: dict[str, dict[str, Any]] = {}
     row_counts: dict[str, int] = {}
-    con = duckdb.connect(str(database))
+    con = duckdb.connect()
     try:
+        con.execute(f"attach '{database}' as release (block_size {RELEASE_BLOCK_SIZE})")
+        con.execute("use release")
         con.execute(f"attach '{build_database}' as build (read_only)")
         for table, (source, order_by) in PUBLISHED_TABLES.items():
-            con.execute(f"create table {table} as select * from build.{source} order by {order_by}")
+            con.execute(f"create table {table} ({_column_definitions(con, f'build.{source}')})")
+            con.execute(f"insert into {table} select * from build.{source} order by {order_by}")
             row_counts[table] = con.execute(f"select count(*) from {table}").fetchall()[0][0]
         # Build databases from before stale-source fallback have no staleness columns: every source was fresh.
         con.execute(
@@ -380,11 +408,12 @@ def _assemble(
             freshness = _publish_source_freshness(con, registry, sources, today or now.date())
             row_counts["source_freshness"] = len(freshness)
         con.execute("detach build")
+        # every ICB figure as one CSV, zipped (Parquet of every table is written with the bulk downloads)
         con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.csv'}' (header, delimiter ',')")
-        con.execute(f"copy icb_indicators to '{staging / 'icb_indicators.parquet'}' (format parquet)")
-        con.execute("checkpoint")
+        con.execute("checkpoint release")
     finally:
         con.close()
+    zip_file(staging / "icb_indicators.csv", staging / "icb_indicators.csv.zip", release_id)
 
     if row_counts["icb_indicators"] == 0:
         raise PublicationError("icb_indicators is empty; refusing to publish an empty release")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -36,7 +38,7 @@ def _sha256(path: Path) -> str:
 def test_latest_points_at_a_complete_release(built_warehouse, release):
     assert (built_warehouse / "releases" / "latest").is_symlink()
     assert release.parent == built_warehouse / "releases"
-    for name in ("ics_baseline.duckdb", "icb_indicators.csv", "icb_indicators.parquet", "manifest.json"):
+    for name in ("ics_baseline.duckdb", "icb_indicators.csv.zip", "parquet/indicators.parquet", "manifest.json"):
         assert (release / name).is_file(), name
     assert not list((built_warehouse / "releases").glob(".staging-*"))
 
@@ -281,7 +283,8 @@ def test_manifest_records_provenance_and_checks(release, snapshot_dir, published
 
 def test_csv_and_parquet_match_the_database(release, published):
     db_rows = published.execute("select count(*) from icb_indicators").fetchall()[0][0]
-    with (release / "icb_indicators.csv").open(newline="") as handle:
-        csv_rows = sum(1 for _ in csv.DictReader(handle))
-    parquet_rows = duckdb.sql(f"select count(*) from '{release / 'icb_indicators.parquet'}'").fetchall()[0][0]
-    assert csv_rows == parquet_rows == db_rows
+    with zipfile.ZipFile(release / "icb_indicators.csv.zip") as bundle, bundle.open("icb_indicators.csv") as raw:
+        csv_rows = sum(1 for _ in csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
+    parquet = release / "parquet" / "icb_indicators" / "*" / "*.parquet"
+    parquet_rows = duckdb.sql(f"select count(*) from read_parquet('{parquet}', hive_partitioning = true)").fetchall()
+    assert csv_rows == parquet_rows[0][0] == db_rows

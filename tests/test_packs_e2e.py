@@ -4,9 +4,12 @@ names are safe, the CSVW metadata describes the CSVs, the index links resolve, a
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import shutil
+import zipfile
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -25,6 +28,13 @@ pytestmark = pytest.mark.e2e
 EXPECTED_SHEETS = ["Summary", *DOMAIN_SHEET_NAMES.values(), "Series", "Peers", "Inequality"]
 EXPECTED_SHEETS += ["Metadata", "Data quality", "About"]
 SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|html|csv)$")
+# Everything a release holds besides its packs (reports and workbooks): tables, bulk downloads, pages, manifest.
+NON_REPORT_BUDGET_BYTES = 30_000_000
+
+
+def _zip_members(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as bundle:
+        return bundle.namelist()
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +55,20 @@ def test_a_workbook_for_every_icb_of_every_vintage(release, published):
     for vintage, count in expected.items():
         workbooks = list((release / "packs" / vintage.lower()).glob("*.xlsx"))
         assert len(workbooks) == count, vintage
-        csvs = list((release / "csv" / vintage.lower()).glob("*.csv"))
+        csvs = _zip_members(release / "csv" / f"{vintage.lower()}.zip")
         assert len(csvs) == count, vintage
+        assert all(name.endswith(f"-{vintage.lower()}.csv") for name in csvs), vintage
 
 
 def test_download_names_are_safe(release):
-    names = [p.name for folder in ("packs", "csv") for p in (release / folder).rglob("*") if p.is_file()]
-    names = [n for n in names if not n.endswith("-schema.json")]
+    names = [p.name for p in (release / "packs").rglob("*") if p.is_file()]
+    names += [n for archive in sorted((release / "csv").glob("*.zip")) for n in _zip_members(archive)]
+    assert sorted(p.name for p in (release / "csv").iterdir()) == [
+        "icb22.zip",
+        "icb24.zip",
+        "icb26.zip",
+        "per-ics-schema.json",
+    ]
     assert len(names) >= 2 * 120
     assert [n for n in names if not SAFE_NAME.match(n)] == []
 
@@ -116,13 +133,14 @@ def test_csvw_metadata_describes_every_csv(release):
     tables = metadata["tables"]
     assert len(tables) == 1 + 120  # icb_indicators.csv and one per ICS and vintage
     for table in tables:
-        path = release / table["url"]
-        assert path.is_file(), table["url"]
+        # every CSV is inside the zip its dc:isPartOf names, under the name its url gives
+        archive = release / table["dc:isPartOf"]
+        assert archive.is_file(), table["dc:isPartOf"]
         schema = table["tableSchema"]
         if isinstance(schema, str):
             schema = json.loads((release / schema).read_text())
-        with path.open(newline="", encoding="utf-8") as handle:
-            header = next(csv.reader(handle))
+        with zipfile.ZipFile(archive) as bundle, bundle.open(table["url"]) as raw:
+            header = next(csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline="")))
         assert [c["name"] for c in schema["columns"]] == header, table["url"]
         assert all(c["datatype"] in {"string", "double", "integer", "date", "boolean"} for c in schema["columns"])
     described = [c for c in tables[0]["tableSchema"]["columns"] if c.get("dc:description")]
@@ -191,3 +209,104 @@ def test_pack_command_regenerates_one_pack_from_the_latest_release(built_warehou
     )
     assert unknown.returncode == 2
     assert "exists in ICB26" in unknown.stderr
+
+
+def test_everything_but_the_packs_stays_within_its_size_budget(release):
+    """The tables, bulk downloads, pages and manifest of a release: at most 30 MB (the packs' reports and workbooks
+    have the rest of the 60 MB release budget). Sizes are the files' own bytes on disk."""
+    files = [p for p in release.rglob("*") if p.is_file()]
+    non_report = {p: p.stat().st_size for p in files if p.relative_to(release).parts[0] != "packs"}
+    total = sum(non_report.values())
+    largest = sorted(non_report.items(), key=lambda item: -item[1])[:5]
+    assert total <= NON_REPORT_BUDGET_BYTES, [(str(p.relative_to(release)), size) for p, size in largest]
+    # the plain CSVs and the redundant unpartitioned Parquet copy are gone: nothing large escapes the zips
+    assert not [p for p in files if p.suffix == ".csv"]
+    assert not (release / "icb_indicators.parquet").exists()
+
+
+def _as_type(text: str, kind: str):
+    """A CSV cell as the DuckDB column type it came from; '' is NULL (as both CSV writers write it)."""
+    if text == "":
+        return None
+    if kind == "DOUBLE":
+        return float(text)
+    if kind in ("INTEGER", "BIGINT", "HUGEINT"):
+        return int(float(text))  # pandas writes an integer column with NULLs as floats (e.g. 3.0)
+    if kind == "BOOLEAN":
+        return {"true": True, "false": False}[text.lower()]
+    return text
+
+
+def _db_value(value, kind: str):
+    if value is None or value == "":
+        return None
+    if kind in ("DOUBLE", "INTEGER", "BIGINT", "HUGEINT", "BOOLEAN"):
+        return value
+    return value.isoformat() if kind == "DATE" else str(value)
+
+
+def _rows_from_csv(frame: pd.DataFrame, kinds: dict[str, str]) -> Counter:
+    columns = list(frame.columns)
+    return Counter(
+        tuple(_as_type(cell, kinds[name]) for name, cell in zip(columns, row, strict=True))
+        for row in frame.itertuples(index=False, name=None)
+    )
+
+
+def _rows_from_db(con, sql: str, columns: list[str], kinds: dict[str, str]) -> Counter:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    picks = [names.index(name) for name in columns]
+    return Counter(
+        tuple(_db_value(row[i], kinds[name]) for i, name in zip(picks, columns, strict=True))
+        for row in cursor.fetchall()
+    )
+
+
+def test_zipped_csvs_round_trip_to_the_published_tables(release, published):
+    """Independent of the writer: read the zips with zipfile and pandas, and compare every row and cell (floats
+    exactly) with the DuckDB tables: icb_indicators for the all-ICB CSV, and icb_indicator_comparisons with the
+    indicator's title for each ICS's CSV, whose ICB and vintage its file name carries."""
+    with zipfile.ZipFile(release / "icb_indicators.csv.zip") as bundle:
+        assert bundle.namelist() == ["icb_indicators.csv"]
+        assert bundle.testzip() is None
+    # pandas reads a one-file zip as it is (Deflate, which Windows Explorer opens too)
+    whole = pd.read_csv(release / "icb_indicators.csv.zip", dtype=str, keep_default_na=False)
+    kinds = {name: kind for name, kind, *_ in published.execute("describe icb_indicators").fetchall()}
+    assert list(whole.columns) == list(kinds)
+    expected = _rows_from_db(published, "select * from icb_indicators", list(kinds), kinds)
+    assert sum(expected.values()) == len(whole) > 10_000
+    assert _rows_from_csv(whole, kinds) == expected
+
+    kinds = {
+        name: kind
+        for name, kind, *_ in published.execute(
+            "describe select c.*, i.title as indicator_title"
+            " from icb_indicator_comparisons c join indicators i on i.id = c.indicator_id"
+        ).fetchall()
+    }
+    icbs = published.execute("select icb_code, icb_vintage, icb_name from icbs").fetchall()
+    names = {(code, vintage): safe_file_stem(code, name) + f"-{vintage.lower()}.csv" for code, vintage, name in icbs}
+    seen = 0
+    for vintage in ("ICB22", "ICB24", "ICB26"):
+        with zipfile.ZipFile(release / "csv" / f"{vintage.lower()}.zip") as bundle:
+            assert bundle.testzip() is None
+            members = bundle.namelist()
+            assert sorted(members) == sorted(n for (_, v), n in names.items() if v == vintage)
+            for code, member_vintage in (key for key, name in names.items() if key[1] == vintage):
+                with bundle.open(names[(code, member_vintage)]) as raw:
+                    frame = pd.read_csv(raw, dtype=str, keep_default_na=False)
+                columns = list(frame.columns)
+                assert set(columns) <= set(kinds) and "indicator_title" in columns, columns
+                expected = _rows_from_db(
+                    published,
+                    "select c.*, i.title as indicator_title from icb_indicator_comparisons c"
+                    f" join indicators i on i.id = c.indicator_id where c.icb_code = '{code}'"
+                    f" and c.icb_vintage = '{vintage}'",
+                    columns,
+                    kinds,
+                )
+                assert sum(expected.values()) > 0, code
+                assert _rows_from_csv(frame, kinds) == expected, (code, vintage)
+                seen += len(frame)
+    assert seen == published.execute("select count(*) from icb_indicator_comparisons").fetchall()[0][0]

@@ -127,7 +127,8 @@ def _write_index(release_dir, release_id, manifest, entries, bulk, changes) -> N
                         "region": pack.icb.get("nhs_region_name") or "",
                         "report": _relative(written["report"], release_dir),
                         "workbook": _relative(written["workbook"], release_dir),
-                        "csv": bulk["per_ics_csv"][(pack.code, pack.vintage)],
+                        "csv": bulk["per_ics_csv"][(pack.code, pack.vintage)]["archive"],
+                        "csv_member": bulk["per_ics_csv"][(pack.code, pack.vintage)]["member"],
                     }
                     for pack, written in packs
                 ],
@@ -144,6 +145,7 @@ def _write_index(release_dir, release_id, manifest, entries, bulk, changes) -> N
         vintages=vintages,
         database=WAREHOUSE_FILE_NAME,
         parquet=bulk["parquet"],
+        csv_archives=bulk["csv_archives"],
         sources_total=len(sources),
         stale_sources=[s["source_id"] for s in sources if s.get("stale")],
         changes=changes,
