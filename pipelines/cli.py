@@ -139,6 +139,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_OK
     if plan.kind == "sources":
         print(f"rebuilding {', '.join(plan.changed_sources)} and what depends on them ({plan.reason})")
+    else:
+        print(f"full build: {plan.reason}")
     published, problems = run_build(verbose=args.verbose, changed_sources=plan.changed_sources)
     latest = latest_release(settings.releases_dir)
     if published:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = (PROJECT_ROOT.parent / "shared" / "snapshot").resolve()
@@ -35,10 +36,41 @@ def snapshot_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_warehouse(tmp_path_factory, snapshot_dir) -> Path:
-    """A warehouse built once per session from the full snapshot by the real CLI."""
-    warehouse = tmp_path_factory.mktemp("warehouse")
+def built_warehouse(tmp_path_factory, snapshot_dir, worker_id) -> Path:
+    """A warehouse built once per test run from the full snapshot by the real CLI.
+
+    Under pytest-xdist every worker has its own session: the first worker to need the warehouse builds it into the
+    run's shared temporary directory while holding a lock, and the others wait for it and reuse it (a failed build
+    is recorded, so every worker fails with its output instead of building again). Tests never write to it: those
+    that rebuild copy it first."""
+    if worker_id == "master":  # not distributed (-n 0 or -p no:xdist)
+        return _build_warehouse(tmp_path_factory.mktemp("warehouse"), snapshot_dir)
+    shared = tmp_path_factory.getbasetemp().parent
+    warehouse, failure = shared / "built_warehouse", shared / "built_warehouse.failed"
+    with FileLock(str(shared / "built_warehouse.lock")):
+        if failure.exists():
+            pytest.fail(failure.read_text(encoding="utf-8"))
+        if not (warehouse / "releases" / "latest").exists():
+            warehouse.mkdir(exist_ok=True)
+            try:
+                _build_warehouse(warehouse, snapshot_dir)
+            except pytest.fail.Exception as exc:
+                failure.write_text(str(exc), encoding="utf-8")
+                raise
+    return warehouse
+
+
+def _build_warehouse(warehouse: Path, snapshot_dir: Path) -> Path:
     result = run_cli("build", "--snapshot", str(snapshot_dir), "--warehouse", str(warehouse))
     if result.returncode != 0:
         pytest.fail(f"build failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
     return warehouse
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs the snapshot build is an end-to-end test, whatever its module says, so that
+    `pytest -m "not e2e"` is the quick loop (it runs before `-m` deselects)."""
+    for item in items:
+        if "built_warehouse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)

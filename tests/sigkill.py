@@ -145,9 +145,9 @@ def kill_trial(
     while proc.poll() is None and time.monotonic() - started < timeout:
         if deadline is None and trial.mode == "at_step" and step_started(events_log, trial.step or ""):
             deadline = time.monotonic() + trial.delay
-        if deadline is None and trial.mode == "during_publication" and releases_dir.exists():
-            if set(releases_dir.glob(".staging-*")) - abandoned:
-                deadline = time.monotonic() + trial.delay
+        publishing = trial.mode == "during_publication" and releases_dir.exists()
+        if deadline is None and publishing and set(releases_dir.glob(".staging-*")) - abandoned:
+            deadline = time.monotonic() + trial.delay
         if deadline is not None and time.monotonic() >= deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             trial.killed_at = round(time.monotonic() - started, 2)

@@ -1,10 +1,15 @@
 """Rebuilds on a real warehouse: nothing to do when nothing changed; one changed source rebuilds only itself and
-what depends on it, and carries the other checks over; a build that did not publish forces a full rebuild."""
+what depends on it, and carries the other checks over, while analysts polling `releases/latest` see no error; a
+build that did not publish forces a full rebuild."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -12,7 +17,9 @@ import pytest
 
 from pipelines.incremental import MARKER_NAME, code_fingerprint, plan_build, read_marker
 from pipelines.settings import Settings
-from tests.conftest import run_cli
+from tests.concurrent_readers import start_readers
+from tests.conftest import PROJECT_ROOT, run_cli
+from tests.sigkill import step_started
 from tests.snapshots import REVISED_SOURCE, mirror_with_revised_claimant_counts
 
 pytestmark = pytest.mark.e2e
@@ -49,15 +56,52 @@ def test_nothing_changed_means_nothing_to_do(warehouse, snapshot_dir):
     assert _latest(warehouse).name == before
 
 
+def _build_with_readers(snapshot: Path, warehouse: Path, stop_file: Path) -> tuple[int, str, str, list[dict]]:
+    """Run a build; when its publication step starts (seen in the build's event log), four analysts start polling
+    `releases/latest`, and each stops once it has read the release the build published."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ICS_BASELINE_")}
+    events_log = warehouse / "logs" / "build-events.jsonl"
+    events_log.unlink(missing_ok=True)
+    build = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.cli", "build", "--snapshot", str(snapshot), "--warehouse", str(warehouse)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    readers = None
+    try:
+        while build.poll() is None and not step_started(events_log, "publish__release"):
+            time.sleep(0.05)
+        if build.poll() is None:
+            readers = start_readers(warehouse, stop_file)
+        stdout, stderr = build.communicate(timeout=900)
+    finally:
+        if build.poll() is None:
+            build.kill()
+        published = build.returncode == 0
+        reports = readers.stop_after_reading(_latest(warehouse).name if published else "") if readers else []
+    assert readers is not None, f"the build ended before its publication step started:\n{stderr[-3000:]}"
+    return build.returncode, stdout, stderr, reports
+
+
 def test_one_changed_source_rebuilds_only_what_depends_on_it(warehouse, snapshot_dir, tmp_path):
+    """...while analysts read `releases/latest`: none of their queries fails as the new release replaces the old."""
     revised = mirror_with_revised_claimant_counts(snapshot_dir, tmp_path / "snapshot")
     assert revised > 300
     before = _latest(warehouse)
-    result = run_cli("build", "--snapshot", str(tmp_path / "snapshot"), "--warehouse", str(warehouse))
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert f"rebuilding {CHANGED_SOURCE} and what depends on them" in result.stdout
+    returncode, stdout, stderr, readers = _build_with_readers(tmp_path / "snapshot", warehouse, tmp_path / "stop")
+    assert returncode == 0, stderr[-3000:]
+    assert f"rebuilding {CHANGED_SOURCE} and what depends on them" in stdout
     after = _latest(warehouse)
     assert after != before
+
+    print(json.dumps(readers))
+    assert len(readers) == 4 and all(r["queries"] > 0 for r in readers), readers
+    assert [r["error_count"] for r in readers] == [0] * 4, readers
+    assert all(after.name in r["releases_seen"] for r in readers), readers
+    assert any(before.name in r["releases_seen"] for r in readers), "no reader read the old release during publication"
 
     events = [json.loads(line) for line in (warehouse / "logs" / "build-events.jsonl").read_text().splitlines()]
     raw_materialised = {

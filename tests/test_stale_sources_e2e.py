@@ -26,6 +26,8 @@ from pipelines.last_good import LAST_GOOD_DIR
 from tests.conftest import PROJECT_ROOT, run_cli
 from tests.http_fixtures import RecordingHTTPServer, running
 
+pytestmark = pytest.mark.e2e
+
 UNAVAILABLE_SOURCE = "beis_fuel_poverty_la_2010_2019"
 BAD_DATA_SOURCE = "ons_lad23_utla23_lookup"
 PRODUCTION_ATTEMPTS = 4

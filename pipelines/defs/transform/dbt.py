@@ -14,6 +14,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from filelock import FileLock
 
 from pipelines.incremental import mark_dirty
 from pipelines.registry import Registry
@@ -62,14 +63,19 @@ def _inputs_fingerprint(registry: Registry) -> str:
 def prepare_manifest(registry: Registry) -> Path:
     """Run `dbt parse` if the manifest is missing or older than the dbt project; return the manifest path."""
     project = make_dbt_project()
-    stamp = Path(project.project_dir) / project.target_path / "manifest.inputs.sha256"
+    target = Path(project.project_dir) / project.target_path
+    stamp = target / "manifest.inputs.sha256"
     fingerprint = _inputs_fingerprint(registry)
     manifest = Path(project.manifest_path)
-    if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet", *_vars_args(registry)], target_path=project.target_path
-        ).wait()
-        stamp.write_text(fingerprint)
+    target.mkdir(parents=True, exist_ok=True)
+    # The CLI, the webserver and test workers may load the definitions at the same moment: one parse at a time,
+    # and the others then find the fresh manifest instead of writing it again underneath the first.
+    with FileLock(str(target / "manifest.lock")):
+        if not manifest.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet", *_vars_args(registry)], target_path=project.target_path
+            ).wait()
+            stamp.write_text(fingerprint)
     return manifest
 
 
