@@ -74,28 +74,46 @@ def build_release_outputs(
     }
 
 
+# Packs go to the workers a few at a time, so the publishing process (which starts writing at once, while the
+# workers are still importing and loading the release) and the workers finish together.
+PACK_CHUNK = 3
+
+_WORKER_RELEASE: dict[tuple[str, str], ReleaseData] = {}
+
+
 def _write_packs(release_dir: Path, release_id: str, manifest: dict, keys: list, out_dir: Path) -> list[dict]:
-    """A worker's share of the packs: it reads the release itself (nothing large crosses processes)."""
-    data = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
+    """A worker's chunk of the packs: it reads the release itself, once per process (nothing large crosses
+    processes)."""
+    cache_key = (str(release_dir), release_id)
+    data = _WORKER_RELEASE.get(cache_key)
+    if data is None:
+        _WORKER_RELEASE.clear()
+        data = _WORKER_RELEASE[cache_key] = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
     return [write_pack(data.pack(code, vintage), data.indicators, out_dir) for code, vintage in keys]
 
 
 def _write_all_packs(data: ReleaseData, release_dir, release_id, manifest, out_dir) -> list[tuple[IcbPack, dict]]:
-    """Every pack, in `data.icb_keys()` order: this process writes one share, PACK_WORKERS - 1 others the rest."""
+    """Every pack, in `data.icb_keys()` order, over PACK_WORKERS processes: PACK_WORKERS - 1 workers take chunks
+    from the front of the list, this process takes them from the back until the two meet."""
     keys = data.icb_keys()
     workers = min(PACK_WORKERS, os.cpu_count() or 1, len(keys))
-    packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
     if workers <= 1:
+        packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
         return [(packs[key], write_pack(packs[key], data.indicators, out_dir)) for key in keys]
-    shares = [keys[i::workers] for i in range(workers)]
-    written = {}
+    chunks = [keys[i : i + PACK_CHUNK] for i in range(0, len(keys), PACK_CHUNK)]
+    written: dict = {}
     # spawn, not fork: the publishing process holds DuckDB and Dagster threads, which a fork would copy mid-state
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_write_packs, release_dir, release_id, manifest, share, out_dir) for share in shares[1:]]
-        for key in shares[0]:
-            written[key] = write_pack(packs[key], data.indicators, out_dir)
-        for share, future in zip(shares[1:], futures, strict=True):
-            written.update(zip(share, future.result(), strict=True))
+        futures = [pool.submit(_write_packs, release_dir, release_id, manifest, chunk, out_dir) for chunk in chunks]
+        packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
+        for chunk, future in zip(reversed(chunks), reversed(futures), strict=True):
+            if not future.cancel():  # a worker has it (or has queued it): the rest are the workers' too
+                break
+            for key in chunk:
+                written[key] = write_pack(packs[key], data.indicators, out_dir)
+        for chunk, future in zip(chunks, futures, strict=True):
+            if not future.cancelled():
+                written.update(zip(chunk, future.result(), strict=True))
     return [(packs[key], written[key]) for key in keys]
 
 

@@ -379,6 +379,12 @@ def _ring_path(ring: list[list[float]], projection: Projection, tolerance: float
     if len(lonlat) < 3:
         return ""
     pixels = projection(lonlat)
+    # vertices in the same half-pixel cell as the one before add nothing at this scale: drop them first (cheap),
+    # so Douglas-Peucker works on far fewer
+    cells = np.floor(pixels * 2).astype(np.int64)
+    pixels = pixels[np.concatenate([[True], np.any(cells[1:] != cells[:-1], axis=1)])]
+    if len(pixels) < 3:
+        return ""
     # split the closed ring at its farthest point from the start, so neither half starts and ends together
     far = int(np.argmax(np.hypot(*(pixels - pixels[0]).T)))
     kept = np.vstack([simplify(pixels[: far + 1], tolerance), simplify(pixels[far:], tolerance)[1:]])
