@@ -199,15 +199,19 @@ def _write_table(
     rows = range(first_row + 1, first_row + 1 + count)
     write_string, write_number = sheet.write_string, sheet.write_number
     unit_formats: list[Any] | None = None
+    shown = [c for c in dict.fromkeys([source for _, source, _ in columns] + ["unit"]) if c in frame.columns]
+    # one conversion of the shown columns to Python objects (Timestamps stay Timestamps), not one per column
+    table = frame[shown].to_numpy(dtype=object).T
+    gaps = pd.isna(table)
+    values = {name: (table[i].tolist(), gaps[i].tolist()) for i, name in enumerate(shown)}
     for col, (_, source, kind) in enumerate(columns):
-        if source not in frame.columns:
+        if source not in values:
             continue
-        series = frame[source]
-        missing = pd.isna(series.to_numpy()).tolist()
-        cells = [(row, value) for row, value, gap in zip(rows, series.tolist(), missing, strict=True) if not gap]
+        column, missing = values[source]
+        cells = [(row, value) for row, value, gap in zip(rows, column, missing, strict=True) if not gap]
         if kind == "value":
             if unit_formats is None:
-                units = frame["unit"].tolist() if "unit" in frame.columns else [None] * count
+                units = values["unit"][0] if "unit" in values else [None] * count
                 unit_formats = [formats.unit(None if _is_missing(unit) else unit) for unit in units]
             for row, value in cells:
                 number = float(value)
