@@ -121,20 +121,20 @@ def _write_all_packs(
     """Every pack, in `data.icb_keys()` order. With a pool, its workers take chunks from the front of the list and
     this process takes them from the back until the two meet."""
     keys = data.icb_keys()
-    chunks = [keys[i : i + PACK_CHUNK] for i in range(0, len(keys), PACK_CHUNK)]
-    submit = pool.submit if pool is not None else None
-    futures = (
-        [submit(_write_packs, release_dir, release_id, manifest, chunk, out_dir) for chunk in chunks] if submit else []
-    )
-    packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
     if pool is None:
+        packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
         return [(packs[key], write_pack(packs[key], data.indicators, out_dir)) for key in keys]
-    written: dict = {}
+    chunks = [keys[i : i + PACK_CHUNK] for i in range(0, len(keys), PACK_CHUNK)]
+    futures = [pool.submit(_write_packs, release_dir, release_id, manifest, chunk, out_dir) for chunk in chunks]
+    packs, written = {}, {}
     for chunk, future in zip(reversed(chunks), reversed(futures), strict=True):
         if not future.cancel():  # a worker has it (or has queued it): the rest are the workers' too
             break
         for key in chunk:
+            packs[key] = data.pack(*key)
             written[key] = write_pack(packs[key], data.indicators, out_dir)
+    # the workers' packs as this process describes them (for the index), made while the workers finish
+    packs.update({key: data.pack(*key) for key in keys if key not in packs})
     for chunk, future in zip(chunks, futures, strict=True):
         if not future.cancelled():
             written.update(zip(chunk, future.result(), strict=True))
