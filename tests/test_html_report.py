@@ -1,22 +1,27 @@
 """The HTML report of one ICB, rendered from a real release built from the snapshot.
 
-Checks what the page must contain and that it needs no network; the browser test (test_report_browser.py)
-checks that the charts actually draw.
+Checks what the page must contain, that it needs no network and no JavaScript, and that each chart is one inline
+SVG (well-formed XML) whose marks match the release's figures; the browser test (test_report_browser.py) checks
+that the charts actually draw.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
+import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.packs import svg_charts
 from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, ReleaseData
-from pipelines.packs.html_report import SIGNIFICANCE, TREND_MIN_PERIODS, render_icb_report
+from pipelines.packs.html_report import SIGNIFICANCE, TREND_MIN_PERIODS, render_icb_report, report_context
 
 pytestmark = pytest.mark.e2e
 
@@ -25,50 +30,48 @@ pytestmark = pytest.mark.e2e
 # ICB24: Cheshire and Merseyside, whose latest figures include both better and worse verdicts (the Surrey ICBs,
 # compared honestly, have none worse), so the spine chart's two sides are both exercised.
 PACKS = [("E54000069", "ICB26"), ("E54000052", "ICB22"), ("E54000008", "ICB24")]
+MAX_REPORT_BYTES = 400_000
+SVG = "{http://www.w3.org/2000/svg}"
+CHART_IDS = ("spine-chart", "trend-chart", "map-chart")
 
 
 class _Page(HTMLParser):
-    """Visible text, external resource references and the chart specs of a page."""
+    """Visible text, scripts and external resource references of a page."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
         self.external: list[str] = []
-        self.scripts_with_src: list[str] = []
+        self.scripts = 0
         self.links: list[str] = []
+        self.svgs = 0
         self._in: str | None = None
-        self._script_id: str | None = None
-        self.specs_json = ""
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "script":
+            self.scripts += 1
             self._in = "script"
-            self._script_id = attrs.get("id")
-            if attrs.get("src"):
-                self.scripts_with_src.append(attrs["src"])
         elif tag == "style":
             self._in = "style"
+        elif tag == "svg":
+            self.svgs += 1
         if tag == "link":
             self.links.append(attrs.get("href") or "")
-        for name in ("src", "srcset", "data", "poster"):
+        for name in ("src", "srcset", "data", "poster", "href", "xlink:href"):
             value = attrs.get(name) or ""
-            if re.match(r"\s*(https?:)?//", value):
+            if re.match(r"\s*(https?:)?//", value) and tag != "a":
                 self.external.append(f"{tag} {name}={value}")
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
             self._in = None
-            self._script_id = None
 
     def handle_data(self, data):
-        if self._in == "script":
-            if self._script_id == "chart-specs":
-                self.specs_json += data
-        elif self._in == "style":
+        if self._in == "style":
             if re.search(r"url\(\s*['\"]?(https?:)?//", data) or "@import" in data:
                 self.external.append("css url()")
-        else:
+        elif self._in is None:
             self.text.append(data)
 
     @property
@@ -80,6 +83,28 @@ def _parse(path: Path) -> _Page:
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
     return page
+
+
+def _figure(html: str, chart_id: str) -> tuple[ET.Element, str]:
+    """The chart's figure: its one SVG parsed as XML (it must be well-formed) and its caption's text."""
+    match = re.search(rf'<figure class="chart" id="{chart_id}">(.*?)</figure>', html, re.S)
+    assert match, f"no figure #{chart_id}"
+    inner = match.group(1)
+    assert inner.count("<svg") == 1, f"#{chart_id} must hold exactly one <svg>"
+    svg_text = re.search(r"<svg\b.*</svg>", inner, re.S).group(0)
+    caption = re.search(r"<figcaption[^>]*>(.*?)</figcaption>", inner, re.S)
+    assert caption and caption.group(1).strip(), f"#{chart_id} has no figcaption"
+    return ET.fromstring(svg_text), caption.group(1)
+
+
+def _with_class(svg: ET.Element, tag: str, cls: str) -> list[ET.Element]:
+    elements = svg.iter() if tag == "*" else svg.iter(f"{SVG}{tag}")
+    return [e for e in elements if cls in (e.get("class") or "").split()]
+
+
+def _title(element: ET.Element) -> str:
+    title = element.find(f"{SVG}title")
+    return "" if title is None else (title.text or "")
 
 
 @pytest.fixture(scope="module")
@@ -96,17 +121,39 @@ def rendered(request, release, tmp_path_factory):
     return pack, path, _parse(path)
 
 
-def test_one_self_contained_file_named_from_the_pack(rendered):
+def test_one_self_contained_file_named_from_the_pack_with_no_javascript(rendered):
     pack, path, page = rendered
     assert path.name == f"{pack.file_stem}.html"
     assert [p.name for p in path.parent.iterdir()] == [path.name]
-    assert page.scripts_with_src == []
+    assert page.scripts == 0
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script", html, re.I)
+    assert not re.search(r"\son[a-z]+\s*=", html, re.I), "no inline event handlers either"
     assert page.links == []
     assert page.external == []
+    assert not re.search(r"<(link|img|iframe|use|image)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.I)
+    assert path.stat().st_size <= MAX_REPORT_BYTES
+    # one SVG per chart and none elsewhere
+    assert page.svgs == len(CHART_IDS)
+
+
+def test_each_chart_is_one_accessible_svg_with_title_description_and_caption(rendered):
+    pack, path, _ = rendered
     html = path.read_text(encoding="utf-8")
-    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", html, re.I)
-    assert "vegaEmbed" in html
-    assert path.stat().st_size < 3_000_000
+    for chart_id in CHART_IDS:
+        svg, _ = _figure(html, chart_id)
+        assert svg.tag == f"{SVG}svg"
+        assert svg.get("role") == "img"
+        labelled_by = svg.get("aria-labelledby").split()
+        children = {child.get("id"): child for child in svg}
+        assert [children[i].tag for i in labelled_by] == [f"{SVG}title", f"{SVG}desc"]
+        assert all((children[i].text or "").strip() for i in labelled_by)
+    assert pack.name in _title_and_desc(html, "spine-chart")
+
+
+def _title_and_desc(html: str, chart_id: str) -> str:
+    svg, _ = _figure(html, chart_id)
+    return " ".join(child.text or "" for child in svg if child.tag in (f"{SVG}title", f"{SVG}desc"))
 
 
 def test_header_names_the_icb_vintage_region_release_and_licence(rendered):
@@ -137,8 +184,9 @@ def test_every_indicator_with_a_value_is_shown_with_its_comparison_word(rendered
 
 
 def test_spine_chart_puts_better_right_and_worse_left_of_england(rendered, release):
-    pack, _, page = rendered
-    spine = json.loads(page.specs_json)["spine-chart"]["datasets"]["spine"]
+    pack, path, _ = rendered
+    context = report_context(pack)
+    spine = context["chart_data"]["spine"]
     latest = pack.latest.set_index("title")
     assert len(spine) > 20
     sides = {"Better": 0, "Worse": 0}
@@ -176,10 +224,34 @@ def test_spine_chart_puts_better_right_and_worse_left_of_england(rendered, relea
         assert row["x_value"] == pytest.approx(0.5 + sign * (entry["value"] - england) / (2 * half), abs=1e-3)
         assert row["range_text"].endswith(f"({len(values)} ICBs)")
 
+    # The drawing: one marker per row, in order, where the row puts it, coloured by the release's verdict and
+    # shaped by it too (one shape per verdict), with the figures as hover text.
+    svg, _ = _figure(path.read_text(encoding="utf-8"), "spine-chart")
+    markers = _with_class(svg, "*", "marker")
+    assert len(markers) == len(spine) == context["chart_counts"]["spine-chart"]["markers"]
+    shapes: dict[str, set[str]] = {}
+    for marker, row in zip(markers, spine, strict=True):
+        verdict = SIGNIFICANCE[latest.loc[row["title"], "significance_95"]]
+        assert marker.get("fill") == verdict["colour"]
+        assert float(marker.get("data-x")) == pytest.approx(row["x_value"], abs=1e-4)
+        hover = _title(marker)
+        assert hover.startswith(f"{row['title']} ({row['period']})")
+        assert row["value_text"] in hover and row["england_text"] in hover and verdict["label"] in hover
+        # the marker's shape: its path after the absolute first point
+        shapes.setdefault(verdict["label"], set()).add(re.sub(r"^M[-\d.]+,[-\d.]+", "", marker.get("d")))
+    assert all(len(found) == 1 for found in shapes.values())
+    assert len({next(iter(found)) for found in shapes.values()}) == len(shapes)
+    # England's line: one vertical rule per domain block, at the centre of the spine
+    centre = svg_charts.SPINE_LABEL_WIDTH + svg_charts.SPINE_WIDTH / 2
+    domains = {row["domain"] for row in spine}
+    rules = [p for p in svg.iter(f"{SVG}path") if (p.get("d") or "").startswith(f"M{centre:g},")]
+    assert len(rules) == len(domains)
+
 
 def test_trend_panels_carry_every_period_of_the_icb_and_england(rendered):
-    pack, _, page = rendered
-    trends = pd.DataFrame(json.loads(page.specs_json)["trend-chart"]["datasets"]["trends"])
+    pack, path, _ = rendered
+    context = report_context(pack)
+    trends = pd.DataFrame(context["chart_data"]["trends"])
     with_value = pack.comparisons[pack.comparisons["value"].notna()]
     periods = with_value.groupby("title")["period"].nunique()
     expected_titles = set(periods[periods >= TREND_MIN_PERIODS].index)
@@ -189,21 +261,30 @@ def test_trend_panels_carry_every_period_of_the_icb_and_england(rendered):
         drawn = trends[(trends["title"] == title)]
         assert (drawn["series"] == "This ICB").sum() == len(series)
         assert (drawn["series"] == "England").sum() == series["england_value"].notna().sum()
+    # every value of both series is a point in the SVG, with its series, period and value as hover text
+    expected = with_value[with_value["title"].isin(expected_titles)]
+    expected_points = len(expected) + int(expected["england_value"].notna().sum())
+    svg, _ = _figure(path.read_text(encoding="utf-8"), "trend-chart")
+    points = _with_class(svg, "circle", "point")
+    assert len(points) == expected_points == context["chart_counts"]["trend-chart"]["points"]
+    hovers = sorted(_title(point) for point in points)
+    assert hovers == sorted(f"{r.series}, {r.period}: {r.value_text}" for r in trends.itertuples())
+    panels = _with_class(svg, "g", "panel")
+    assert len(panels) == len(expected_titles) == context["trend_count"]
 
 
 def test_map_draws_the_icb_in_its_region_from_the_release_boundaries(rendered):
-    pack, _, page = rendered
-    spec = json.loads(page.specs_json)["map-chart"]
-    data = spec["datasets"]
-    assert [f["properties"]["code"] for f in data["this_icb"]] == [pack.code]
-    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for group in data.values() for f in group)
+    pack, path, page = rendered
+    context = report_context(pack)
+    data = context["chart_data"]["map"]
+    assert [f["code"] for f in data["this_icb"]] == [pack.code]
     boundaries = pack.boundaries
     region = pack.icb["nhs_region_code"]
     in_region = boundaries[(boundaries.nhs_region_code == region) & (boundaries.icb_vintage == pack.vintage)]
     assert len(data["districts"]) == (in_region.area_type == "lad").sum() > 0
     assert len(data["region"]) == 1
     expected_icbs = set(in_region[in_region.area_type == "icb"].area_code) - {pack.code}
-    assert {f["properties"]["code"] for f in data["other_icbs"]} == expected_icbs
+    assert {f["code"] for f in data["other_icbs"]} == expected_icbs
     # the pack's own vintage only: an ICB26 map has no abolished ICB24 codes, an ICB22 map keeps E54000052
     icbs_of_vintage = set(pack.boundaries[pack.boundaries.area_type == "icb"].area_code)
     assert pack.code in icbs_of_vintage
@@ -211,6 +292,29 @@ def test_map_draws_the_icb_in_its_region_from_the_release_boundaries(rendered):
     assert "LSOA" in text and "not in this release" in text
     if pack.vintage == "ICB22":
         assert "Surrey Heartlands/Sussex border" in text
+
+    # the drawing: one area per feature, each a real path inside the frame, named on hover
+    svg, _ = _figure(path.read_text(encoding="utf-8"), "map-chart")
+    areas = _with_class(svg, "path", "area")
+    expected_areas = len(in_region)
+    assert len(areas) == expected_areas == context["chart_counts"]["map-chart"]["areas"]
+    width, height = (float(v) for v in svg.get("viewBox").split()[2:])
+    for area in areas:
+        d = area.get("d")
+        assert re.fullmatch(r"(M-?\d+(\.\d)?,-?\d+(\.\d)?[lhv][-\d.,]*z)+", d), d[:80]
+        x, y = (float(v) for v in re.match(r"M(-?[\d.]+),(-?[\d.]+)", d).groups())
+        assert 0 <= x <= width and 0 <= y <= height
+    hovers = [_title(area) for area in areas]
+    assert f"This ICB: {pack.name}" in hovers
+    for row in in_region[in_region.area_type == "lad"].itertuples():
+        share = "\u2013" if pd.isna(row.most_deprived_decile_share) else f"{row.most_deprived_decile_share:.1%}"
+        assert f"{row.area_name}: {share} of residents in the most deprived 10% of areas" in hovers
+    # darker purple for a larger share of residents in the most deprived tenth
+    districts = [a for a in areas if a.get("fill")]
+    assert len(districts) == len(data["districts"])
+    by_share = sorted(zip((f["share"] or 0 for f in data["districts"]), districts, strict=True), key=lambda t: t[0])
+    lightness = [sum(int(a.get("fill")[i : i + 2], 16) for i in (1, 3, 5)) for _, a in by_share]
+    assert lightness == sorted(lightness, reverse=True)
 
 
 def test_names_and_caveats_are_escaped(release, tmp_path):
@@ -226,6 +330,85 @@ def test_names_and_caveats_are_escaped(release, tmp_path):
     page = _Page()
     page.feed(html)
     assert hostile in page.visible_text
+    assert page.scripts == 0
+
+
+def test_xml_special_characters_in_chart_names_are_escaped(release, tmp_path):
+    """An indicator title, a district name and the ICB's own name with '&', '<' and quotes: every chart is still
+    well-formed XML and shows the names as text, on the marks and in the titles."""
+    pack = release.pack(*PACKS[2])
+    odd = "R&D <\"spend\"> & 'costs'"
+    context = report_context(pack)
+    spine_title = context["chart_data"]["spine"][0]["title"]
+    trend_title = context["chart_data"]["trends"][0]["title"]
+    district = context["chart_data"]["map"]["districts"][0]["code"]
+
+    def rename(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        frame["title"] = frame["title"].replace({spine_title: f"{odd} 1", trend_title: f"{odd} 2"})
+        return frame
+
+    boundaries = pack.boundaries.copy()
+    boundaries.loc[boundaries.area_code == district, "area_name"] = f"{odd} district"
+    tampered = dataclasses.replace(
+        pack,
+        icb={**pack.icb, "icb_name": f"{odd} ICB"},
+        latest=rename(pack.latest),
+        comparisons=rename(pack.comparisons),
+        boundaries=boundaries,
+    )
+    html = render_icb_report(tampered, tmp_path / "odd.html").read_text(encoding="utf-8")
+    assert 'R&D <"spend">' not in html
+    svgs = {chart_id: _figure(html, chart_id)[0] for chart_id in CHART_IDS}
+    markers = _with_class(svgs["spine-chart"], "*", "marker")
+    assert sum(_title(marker).startswith(f"{odd} 1 (") for marker in markers) == 1
+    spine_labels = [e.text for e in svgs["spine-chart"].iter(f"{SVG}text")]
+    assert any(label and label.startswith(odd[:10]) for label in spine_labels)
+    trend_text = " ".join(e.text or "" for e in svgs["trend-chart"].iter(f"{SVG}tspan"))
+    assert 'R&D <"spend">' in trend_text
+    assert any(_title(a).startswith(f"{odd} district: ") for a in _with_class(svgs["map-chart"], "path", "area"))
+    assert f"This ICB: {odd} ICB" in [_title(a) for a in _with_class(svgs["map-chart"], "path", "area")]
+    assert svgs["map-chart"].find(f"{SVG}title").text.startswith(f"Map of {odd} ICB")
+
+
+def test_svg_builders_escape_and_simplify_without_a_release():
+    """The chart builders on synthetic rows: names with XML specials parse back exactly; a fine ring is cut to a
+    few whole-pixel vertices that stay within the tolerance of the original outline."""
+    row = {
+        "domain": "a & b",
+        "title": '<x> & "y"',
+        "period": "2024",
+        "value_text": "1 < 2",
+        "england_text": "3 > 2",
+        "range_text": "0 to 4 (42 ICBs)",
+        "significance_label": "Better",
+        "polarity_text": "Higher is better",
+        "x_min": 0.0,
+        "x_q1": 0.3,
+        "x_q3": 0.7,
+        "x_max": 1.0,
+        "x_value": 0.8,
+    }
+    svg = ET.fromstring(svg_charts.spine_svg([row], SIGNIFICANCE, "T & <t>", "D"))
+    assert svg.find(f"{SVG}title").text == "T & <t>"
+    (marker,) = _with_class(svg, "*", "marker")
+    assert _title(marker).startswith('<x> & "y" (2024): this ICB 1 < 2, England 3 > 2')
+    assert "1 < 2" in [e.text for e in svg.iter(f"{SVG}text")]
+
+    # a circle of 2,000 vertices, 100 px across: simplified to far fewer, none off the circle by over a pixel
+    angles = [2 * math.pi * i / 2000 for i in range(2001)]
+    ring = [[round(math.cos(a), 6), round(math.sin(a), 6)] for a in angles]
+    projection = svg_charts.Projection((-1.0, -1.0, 1.0, 1.0), 104, 104)
+    d = svg_charts.area_path(json.dumps({"type": "Polygon", "coordinates": [ring]}), projection)
+    numbers = [int(v) for v in re.findall(r"-?\d+", d)]
+    x, y = numbers[0], numbers[1]
+    vertices = [(x, y)]
+    for dx, dy in zip(numbers[2::2], numbers[3::2], strict=True):
+        x, y = x + dx, y + dy
+        vertices.append((x, y))
+    assert 20 < len(vertices) < 200
+    (cx, cy), radius = projection(np.array([[0.0, 0.0]]))[0], projection.scale
+    assert max(abs(math.hypot(vx - cx, vy - cy) - radius) for vx, vy in vertices) < 1.5
 
 
 def test_peers_are_listed_when_present_and_their_absence_is_said(release, tmp_path):

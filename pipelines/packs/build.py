@@ -7,10 +7,12 @@ never seen without its packs. `ics-baseline pack` uses the same functions to reg
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -60,8 +62,11 @@ def build_release_outputs(
     previous_release: Path | None,
 ) -> dict[str, Any]:
     """Write packs/, csv/, parquet/, csv-metadata.json, changes.json, data-quality.html and index.html."""
-    data = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
-    entries = _write_all_packs(data, release_dir, release_id, manifest, release_dir / "packs")
+    # The workers start (import, load the release) while this process loads it too, so both cores are busy from
+    # the start to the last pack. The bulk downloads come after the packs: DuckDB's threads only slow the workers.
+    with _pack_workers(release_dir, release_id, manifest) as pool:
+        data = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
+        entries = _write_all_packs(data, release_dir, release_id, manifest, release_dir / "packs", pool)
     bulk = write_bulk_downloads(release_dir, [(p.code, p.vintage, p.file_stem) for p, _ in entries], release_id)
     changes = compare_releases(release_dir, previous_release, new_release_id=release_id)
     (release_dir / "changes.json").write_text(json.dumps(changes, indent=2, default=str) + "\n", encoding="utf-8")
@@ -74,28 +79,65 @@ def build_release_outputs(
     }
 
 
+# Packs go to the workers a few at a time, so the publishing process (which starts writing at once, while the
+# workers are still importing and loading the release) and the workers finish together.
+PACK_CHUNK = 3
+
+_WORKER_RELEASE: dict[tuple[str, str], ReleaseData] = {}
+
+
+def _worker_release(release_dir: Path, release_id: str, manifest: dict) -> ReleaseData:
+    """The release as a worker reads it itself, once per process (nothing large crosses processes)."""
+    cache_key = (str(release_dir), release_id)
+    data = _WORKER_RELEASE.get(cache_key)
+    if data is None:
+        _WORKER_RELEASE.clear()
+        data = _WORKER_RELEASE[cache_key] = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
+    return data
+
+
 def _write_packs(release_dir: Path, release_id: str, manifest: dict, keys: list, out_dir: Path) -> list[dict]:
-    """A worker's share of the packs: it reads the release itself (nothing large crosses processes)."""
-    data = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
+    """A worker's chunk of the packs."""
+    data = _worker_release(release_dir, release_id, manifest)
     return [write_pack(data.pack(code, vintage), data.indicators, out_dir) for code, vintage in keys]
 
 
-def _write_all_packs(data: ReleaseData, release_dir, release_id, manifest, out_dir) -> list[tuple[IcbPack, dict]]:
-    """Every pack, in `data.icb_keys()` order: this process writes one share, PACK_WORKERS - 1 others the rest."""
-    keys = data.icb_keys()
-    workers = min(PACK_WORKERS, os.cpu_count() or 1, len(keys))
-    packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
+@contextlib.contextmanager
+def _pack_workers(release_dir: Path, release_id: str, manifest: dict) -> Iterator[ProcessPoolExecutor | None]:
+    """PACK_WORKERS - 1 worker processes, already loading the release; None when packs are written here only."""
+    workers = min(PACK_WORKERS, os.cpu_count() or 1)
     if workers <= 1:
-        return [(packs[key], write_pack(packs[key], data.indicators, out_dir)) for key in keys]
-    shares = [keys[i::workers] for i in range(workers)]
-    written = {}
+        yield None
+        return
     # spawn, not fork: the publishing process holds DuckDB and Dagster threads, which a fork would copy mid-state
     with ProcessPoolExecutor(max_workers=workers - 1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_write_packs, release_dir, release_id, manifest, share, out_dir) for share in shares[1:]]
-        for key in shares[0]:
+        pool.submit(_worker_release, release_dir, release_id, manifest)
+        yield pool
+
+
+def _write_all_packs(
+    data: ReleaseData, release_dir, release_id, manifest, out_dir, pool: ProcessPoolExecutor | None = None
+) -> list[tuple[IcbPack, dict]]:
+    """Every pack, in `data.icb_keys()` order. With a pool, its workers take chunks from the front of the list and
+    this process takes them from the back until the two meet."""
+    keys = data.icb_keys()
+    if pool is None:
+        packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
+        return [(packs[key], write_pack(packs[key], data.indicators, out_dir)) for key in keys]
+    chunks = [keys[i : i + PACK_CHUNK] for i in range(0, len(keys), PACK_CHUNK)]
+    futures = [pool.submit(_write_packs, release_dir, release_id, manifest, chunk, out_dir) for chunk in chunks]
+    packs, written = {}, {}
+    for chunk, future in zip(reversed(chunks), reversed(futures), strict=True):
+        if not future.cancel():  # a worker has it (or has queued it): the rest are the workers' too
+            break
+        for key in chunk:
+            packs[key] = data.pack(*key)
             written[key] = write_pack(packs[key], data.indicators, out_dir)
-        for share, future in zip(shares[1:], futures, strict=True):
-            written.update(zip(share, future.result(), strict=True))
+    # the workers' packs as this process describes them (for the index), made while the workers finish
+    packs.update({key: data.pack(*key) for key in keys if key not in packs})
+    for chunk, future in zip(chunks, futures, strict=True):
+        if not future.cancelled():
+            written.update(zip(chunk, future.result(), strict=True))
     return [(packs[key], written[key]) for key in keys]
 
 

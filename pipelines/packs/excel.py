@@ -193,32 +193,45 @@ def _write_table(
         sheet.write_string(first_row, col, header, formats.header)
         width = (widths or {}).get(header, max(10, min(45, len(header) + 2)))
         sheet.set_column(col, col, width)
-    # Only the columns shown (and the unit that formats them): the pack frames carry long metadata texts.
-    needed = [c for c in dict.fromkeys([source for _, source, _ in columns] + ["unit"]) if c in frame.columns]
-    for offset, record in enumerate(frame[needed].to_dict(orient="records"), start=1):
-        row = first_row + offset
-        for col, (_, source, kind) in enumerate(columns):
-            value = record.get(source)
-            if _is_missing(value):
-                sheet.write_blank(row, col, None)
-            elif kind == "value":
+    # Column by column from plain lists (no per-cell pandas calls). Missing cells are left unwritten: a blank
+    # cell without a format is not stored by xlsxwriter anyway.
+    count = len(frame)
+    rows = range(first_row + 1, first_row + 1 + count)
+    write_string, write_number = sheet.write_string, sheet.write_number
+    unit_formats: list[Any] | None = None
+    shown = [c for c in dict.fromkeys([source for _, source, _ in columns] + ["unit"]) if c in frame.columns]
+    # one conversion of the shown columns to Python objects (Timestamps stay Timestamps), not one per column
+    table = frame[shown].to_numpy(dtype=object).T
+    gaps = pd.isna(table)
+    values = {name: (table[i].tolist(), gaps[i].tolist()) for i, name in enumerate(shown)}
+    for col, (_, source, kind) in enumerate(columns):
+        if source not in values:
+            continue
+        column, missing = values[source]
+        cells = [(row, value) for row, value, gap in zip(rows, column, missing, strict=True) if not gap]
+        if kind == "value":
+            if unit_formats is None:
+                units = values["unit"][0] if "unit" in values else [None] * count
+                unit_formats = [formats.unit(None if _is_missing(unit) else unit) for unit in units]
+            for row, value in cells:
                 number = float(value)
                 if math.isfinite(number):
-                    sheet.write_number(row, col, number, formats.unit(record.get("unit")))
-                else:
-                    sheet.write_blank(row, col, None)
-            elif kind == "integer":
-                sheet.write_number(row, col, int(value), formats.integer)
-            elif kind == "share":
-                sheet.write_number(row, col, float(value), formats.share)
-            elif kind == "significance":
-                sheet.write_string(
-                    row, col, SIGNIFICANCE_LABELS.get(value, str(value)), formats.significance.get(value)
-                )
-            elif kind == "trend":
-                sheet.write_string(row, col, TREND_LABELS.get(value, str(value)))
-            else:
-                sheet.write_string(row, col, str(value))
+                    write_number(row, col, number, unit_formats[row - first_row - 1])
+        elif kind == "integer":
+            for row, value in cells:
+                write_number(row, col, int(value), formats.integer)
+        elif kind == "share":
+            for row, value in cells:
+                write_number(row, col, float(value), formats.share)
+        elif kind == "significance":
+            for row, value in cells:
+                write_string(row, col, SIGNIFICANCE_LABELS.get(value, str(value)), formats.significance.get(value))
+        elif kind == "trend":
+            for row, value in cells:
+                write_string(row, col, TREND_LABELS.get(value, str(value)))
+        else:
+            for row, value in cells:
+                write_string(row, col, str(value))
     return first_row + len(frame) + 1
 
 
@@ -463,13 +476,10 @@ def _data_quality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
             )
             row += 1
         row += 1
-    series = pack.comparisons
+    series = pack.comparisons.assign(no_value=pack.comparisons["value"].isna())
     quality = (
         series.groupby(["indicator_id", "title"], as_index=False)
-        .agg(
-            periods=("period", "count"),
-            suppressed_or_missing=("value", lambda v: int(v.isna().sum())),
-        )
+        .agg(periods=("period", "count"), suppressed_or_missing=("no_value", "sum"))
         .merge(
             pack.latest[["indicator_id", "period", "value_status", "coverage", "method"]],
             on="indicator_id",
@@ -570,7 +580,7 @@ def _about_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
 def write_workbook(pack: IcbPack, indicators: pd.DataFrame, path: Path) -> Path:
     """Write the pack's workbook; `indicators` is the release's indicator registry (Metadata sheet)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False})
+    workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": False, "in_memory": True})
     created = pack.manifest.get("created_at")
     workbook.set_properties(
         {

@@ -1,34 +1,30 @@
 """One ICB's baseline as a single self-contained HTML page: tables, a spine chart, trends, a map and methods.
 
-The page works offline: the Vega/Vega-Lite/vega-embed JavaScript (from vl-convert) and every chart's data are
-inlined, and nothing is fetched when it is viewed. Chart specs are Altair (Vega-Lite) built once per process
-with named datasets; each report only fills in its own data, which keeps rendering 120 reports fast.
+The page needs no JavaScript and fetches nothing: the three charts are inline SVG drawn at build time by
+`pipelines.packs.svg_charts`, and every value they show is also in the page's tables as text.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
-import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import jinja2
 import pandas as pd
-import vl_convert
 from markupsafe import Markup
 
+from pipelines.packs import svg_charts
 from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack
+
+_INDENTATION = re.compile(r"\n[ \t]+")
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 # Trends are drawn for series with at least this many periods with a value (as Fingertips' recent trend).
 TREND_MIN_PERIODS = 5
-
-SPINE_WIDTH = 300
-SPINE_TEXT_COLUMNS = {"significance_label": 12, "value_text": 122, "england_text": 222}
 
 # Words, colours and marker shapes for significance against England: never colour alone. Better points right
 # and worse left, matching the spine chart's orientation (better is always on the right).
@@ -121,17 +117,6 @@ PEER_COLUMN_ORDER = [
 
 
 @functools.cache
-def javascript_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed as one script, built once per process (it takes seconds)."""
-    wanted = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
-    version = wanted if wanted in vl_convert.get_vegalite_versions() else None
-    bundle = vl_convert.javascript_bundle(vl_version=version)
-    if "</script" in bundle.lower():
-        raise RuntimeError("the JavaScript bundle contains '</script' and cannot be inlined")
-    return bundle
-
-
-@functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -139,6 +124,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one template per process run: no stat() per report
     )
     return env
 
@@ -202,184 +188,6 @@ def unit_label(unit: str | None) -> str:
 
 def _text(value: Any) -> str:
     return "" if _is_missing(value) else str(value)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Chart specs (built once; each report supplies the named datasets)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _significance_scale() -> dict[str, alt.Scale]:
-    labels = [s["label"] for s in SIGNIFICANCE.values()]
-    return {
-        "colour": alt.Scale(domain=labels, range=[s["colour"] for s in SIGNIFICANCE.values()]),
-        "shape": alt.Scale(domain=labels, range=[s["shape"] for s in SIGNIFICANCE.values()]),
-    }
-
-
-@functools.cache
-def _spine_spec() -> dict:
-    scales = _significance_scale()
-    x_scale = alt.Scale(domain=[0, 1], range=[0, SPINE_WIDTH], clamp=True)
-    y = alt.Y(
-        "title:N",
-        sort=alt.EncodingSortField("order", op="min"),
-        title=None,
-        axis=alt.Axis(labelLimit=330, labelFontSize=11, ticks=False, domain=False),
-    )
-    base = alt.Chart()
-    tooltip = [
-        alt.Tooltip("title:N", title="Indicator"),
-        alt.Tooltip("period:N", title="Period"),
-        alt.Tooltip("value_text:N", title="This ICB"),
-        alt.Tooltip("england_text:N", title="England"),
-        alt.Tooltip("range_text:N", title="ICB range"),
-        alt.Tooltip("significance_label:N", title="Compared with England"),
-        alt.Tooltip("polarity_text:N", title="Direction"),
-    ]
-    full_range = base.mark_bar(height=10, color="#e3e3e3").encode(
-        x=alt.X("x_min:Q", scale=x_scale, axis=None), x2="x_max:Q", y=y
-    )
-    middle_half = base.mark_bar(height=10, color="#a8a8a8").encode(x="x_q1:Q", x2="x_q3:Q", y=y)
-    england = base.mark_rule(color="#111111", strokeWidth=1.5).encode(x=alt.datum(0.5))
-    icb = base.mark_point(filled=True, size=110, stroke="#111111", strokeWidth=0.6, opacity=1).encode(
-        x="x_value:Q",
-        y=y,
-        color=alt.Color("significance_label:N", scale=scales["colour"], title="Compared with England (95%)"),
-        shape=alt.Shape("significance_label:N", scale=scales["shape"], title="Compared with England (95%)"),
-        tooltip=tooltip,
-    )
-    text_layers = []
-    for field, offset in SPINE_TEXT_COLUMNS.items():
-        text_layers.append(
-            base.mark_text(align="left", baseline="middle", fontSize=11).encode(
-                x=alt.value(SPINE_WIDTH + offset), y=y, text=f"{field}:N"
-            )
-        )
-    headers = []
-    for field, heading in (
-        ("significance_label", "vs England"),
-        ("value_text", "This ICB"),
-        ("england_text", "England"),
-    ):
-        headers.append(
-            base.transform_aggregate(rows="count()")
-            .mark_text(align="left", baseline="bottom", fontSize=11, fontWeight="bold")
-            .encode(x=alt.value(SPINE_WIDTH + SPINE_TEXT_COLUMNS[field]), y=alt.value(-4), text=alt.value(heading))
-        )
-    headers.append(
-        base.transform_aggregate(rows="count()")
-        .mark_text(align="center", baseline="bottom", fontSize=10, color="#444444")
-        .encode(x=alt.value(SPINE_WIDTH / 2), y=alt.value(-4), text=alt.value("\u2190 worse   England   better \u2192"))
-    )
-    layered = alt.layer(full_range, middle_half, england, icb, *text_layers, *headers, data=alt.Data(name="spine"))
-    chart = (
-        layered.properties(width=SPINE_WIDTH + 300, height=alt.Step(17))
-        .facet(
-            row=alt.Row(
-                "domain:N",
-                title=None,
-                sort=alt.EncodingSortField("order", op="min"),
-                header=alt.Header(
-                    labelAngle=0,
-                    labelOrient="top",
-                    labelAnchor="start",
-                    labelAlign="left",
-                    labelFontSize=13,
-                    labelFontWeight="bold",
-                    labelPadding=14,
-                ),
-            ),
-            spacing=22,
-        )
-        .resolve_scale(y="independent")
-        .configure_view(stroke=None)
-        .configure_legend(orient="top", titleLimit=300)
-    )
-    return chart.to_dict()
-
-
-@functools.cache
-def _trend_spec() -> dict:
-    series_scale = alt.Scale(domain=["This ICB", "England"], range=["#1f5fa8", "#111111"])
-    dash_scale = alt.Scale(domain=["This ICB", "England"], range=[[1, 0], [5, 3]])
-    line = (
-        alt.Chart()
-        .mark_line(point=alt.OverlayMarkDef(size=28))
-        .encode(
-            x=alt.X("period_start:T", title=None, axis=alt.Axis(format="%Y", labelAngle=0, tickCount=4, grid=False)),
-            y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=4)),
-            color=alt.Color("series:N", scale=series_scale, title=None),
-            strokeDash=alt.StrokeDash("series:N", scale=dash_scale, title=None),
-            tooltip=[
-                alt.Tooltip("title:N", title="Indicator"),
-                alt.Tooltip("series:N", title="Series"),
-                alt.Tooltip("period:N", title="Period"),
-                alt.Tooltip("value_text:N", title="Value"),
-            ],
-        )
-        .properties(width=210, height=110)
-    )
-    chart = (
-        alt.layer(line, data=alt.Data(name="trends"))
-        .facet(
-            facet=alt.Facet(
-                "label:N",
-                title=None,
-                sort=alt.EncodingSortField("order", op="min"),
-                header=alt.Header(labelExpr="split(datum.value, '|')", labelFontSize=11, labelLimit=240),
-            ),
-            columns=3,
-            spacing={"row": 18, "column": 26},
-        )
-        .resolve_scale(y="independent", x="independent")
-        .configure_legend(orient="top")
-    )
-    return chart.to_dict()
-
-
-@functools.cache
-def _map_spec() -> dict:
-    districts = (
-        alt.Chart(alt.Data(name="districts"))
-        .mark_geoshape(stroke="#ffffff", strokeWidth=0.4)
-        .encode(
-            color=alt.Color(
-                "properties.share:Q",
-                title=["Residents in the most deprived", "10% of areas (IMD 2025, %)"],
-                scale=alt.Scale(scheme="purples", domainMin=0),
-                legend=alt.Legend(orient="right", gradientLength=160),
-            ),
-            tooltip=[
-                alt.Tooltip("properties.name:N", title="District"),
-                alt.Tooltip("properties.share_text:N", title="Residents in most deprived 10%"),
-            ],
-        )
-    )
-    other_icbs = (
-        alt.Chart(alt.Data(name="other_icbs"))
-        .mark_geoshape(filled=False, stroke="#2b2b2b", strokeWidth=1.5, strokeDash=[4, 2])
-        .encode(tooltip=[alt.Tooltip("properties.name:N", title="ICB")])
-    )
-    region = alt.Chart(alt.Data(name="region")).mark_geoshape(filled=False, stroke="#000000", strokeWidth=1.2)
-    this_icb = (
-        alt.Chart(alt.Data(name="this_icb"))
-        .mark_geoshape(filled=False, stroke="#e4570f", strokeWidth=3.2)
-        .encode(tooltip=[alt.Tooltip("properties.name:N", title="This ICB")])
-    )
-    chart = (
-        alt.layer(districts, other_icbs, region, this_icb)
-        .properties(width=520, height=480)
-        .project(type="mercator")
-        .configure_view(stroke=None)
-    )
-    return chart.to_dict()
-
-
-def _with_datasets(spec: dict, datasets: dict[str, list]) -> dict:
-    filled = copy.copy(spec)
-    filled["datasets"] = datasets
-    return filled
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -491,7 +299,7 @@ def _spine_rows(pack: IcbPack, latest: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _wrap(text: str, width: int = 38, lines: int = 3) -> list[str]:
+def _wrap(text: str, width: int = 34, lines: int = 3) -> list[str]:
     words, out, current = text.split(), [], ""
     for word in words:
         if current and len(current) + 1 + len(word) > width:
@@ -527,7 +335,7 @@ def _trend_rows(pack: IcbPack, latest: pd.DataFrame) -> tuple[list[dict], list[s
     rows: list[dict] = []
     for point in series.itertuples(index=False):
         order, title, label = labels[point.indicator_id]
-        start = pd.Timestamp(point.period_start).date().isoformat()
+        start = pd.Timestamp(point.period_start).date()
         scale = 100.0 if point.unit == "proportion" else 1.0
         for name, value in (("This ICB", point.value), ("England", point.england_value)):
             if _is_missing(value):
@@ -547,11 +355,20 @@ def _trend_rows(pack: IcbPack, latest: pd.DataFrame) -> tuple[list[dict], list[s
     return rows, [title for _, title, _ in labels.values()]
 
 
-def _feature(row: Any, properties: dict) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": json.loads(row.geometry_geojson)}
+def _trend_panels(rows: list[dict]) -> list[dict]:
+    """The trend rows as one panel per indicator: header lines and each series' (date, value, hover)."""
+    panels: dict[int, dict] = {}
+    for row in rows:
+        panel = panels.setdefault(
+            row["order"], {"lines": row["label"].split("|"), "series": {"This ICB": [], "England": []}}
+        )
+        hover = f"{row['series']}, {row['period']}: {row['value_text']}"
+        panel["series"][row["series"]].append((row["period_start"], row["value"], hover))
+    return [panels[order] for order in sorted(panels)]
 
 
 def _map_data(pack: IcbPack) -> dict | None:
+    """The map's layers (districts shaded by deprivation, the region's other ICBs, the region, this ICB)."""
     boundaries = pack.boundaries
     if boundaries.empty or "geometry_geojson" not in boundaries.columns:
         return None
@@ -566,34 +383,41 @@ def _map_data(pack: IcbPack) -> dict | None:
         share = None if _is_missing(row.most_deprived_decile_share) else float(row.most_deprived_decile_share)
         share_text = "\u2013" if share is None else f"{share * 100:.1f}%"
         districts.append(
-            _feature(
-                row,
-                {
-                    "code": row.area_code,
-                    "name": row.area_name,
-                    "share": None if share is None else round(share * 100, 2),
-                    "share_text": share_text,
-                },
-            )
+            {
+                "code": row.area_code,
+                "name": row.area_name,
+                "geometry": row.geometry_geojson,
+                "share": None if share is None else round(share * 100, 2),
+                "hover": f"{row.area_name}: {share_text} of residents in the most deprived 10% of areas",
+            }
         )
         district_table.append({"code": row.area_code, "name": row.area_name, "share_text": share_text})
-    datasets = {
+
+    def outlines(frame: pd.DataFrame, kind: str) -> list[dict]:
+        return [
+            {
+                "code": row.area_code,
+                "name": row.area_name,
+                "geometry": row.geometry_geojson,
+                "hover": kind + row.area_name,
+            }
+            for row in frame.itertuples(index=False)
+        ]
+
+    others = icbs[icbs["area_code"] != pack.code]
+    layers = {
         "districts": districts,
-        "other_icbs": [
-            _feature(row, {"code": row.area_code, "name": row.area_name})
-            for row in icbs[icbs["area_code"] != pack.code].itertuples(index=False)
-        ],
-        "region": [
-            _feature(row, {"code": row.area_code, "name": row.area_name})
-            for row in in_region[in_region["area_type"] == "nhs_region"].itertuples(index=False)
-        ],
-        "this_icb": [_feature(row, {"code": row.area_code, "name": row.area_name}) for row in this_icb.itertuples()],
+        "other_icbs": outlines(others, "Other ICB: "),
+        "region": outlines(in_region[in_region["area_type"] == "nhs_region"], "NHS region: "),
+        # named as the report names it (an ICB22 code can be drawn with the boundary of its 2023 successor)
+        "this_icb": [{**f, "name": pack.name, "hover": f"This ICB: {pack.name}"} for f in outlines(this_icb, "")],
     }
     boundary_vintages = sorted(set(in_region["boundary_vintage"]))
     return {
-        "spec": _with_datasets(_map_spec(), datasets),
+        "layers": layers,
+        "areas": sum(len(features) for features in layers.values()),
         "districts": district_table,
-        "other_icbs": sorted(name for name in icbs[icbs["area_code"] != pack.code]["area_name"]),
+        "other_icbs": sorted(others["area_name"]),
         "boundary_vintages": boundary_vintages,
     }
 
@@ -738,30 +562,72 @@ def _caveats(latest: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _json_for_script(value: Any) -> str:
-    """JSON that is safe inside a <script> element: no '<', '>' or '&' survive as such."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+MAP_LEGEND_TITLE = ("Residents in the most", "deprived 10% of areas", "(IMD 2025, %)")
+
+
+def _charts(pack: IcbPack, spine: list[dict], trend_rows: list[dict], map_data: dict | None) -> dict[str, Markup]:
+    """Each chart's inline SVG, keyed by the id of the figure that holds it (absent when there is nothing to draw)."""
+    name = pack.name
+    charts: dict[str, Markup] = {}
+    if spine:
+        charts["spine-chart"] = Markup(
+            svg_charts.spine_svg(
+                spine,
+                SIGNIFICANCE,
+                title=f"Spine chart: {len(spine)} indicators for {name} compared with England",
+                desc=(
+                    "One row per indicator, grouped by domain. England is the line in the middle; the light bar spans"
+                    " every ICB, the dark bar the middle half; the marker is this ICB, its colour and shape giving"
+                    " better, similar, worse or not compared. Better is to the right. The same figures are in the"
+                    " table of all indicators."
+                ),
+            )
+        )
+    if trend_rows:
+        panels = _trend_panels(trend_rows)
+        charts["trend-chart"] = Markup(
+            svg_charts.trend_svg(
+                panels,
+                title=f"Trends: {len(panels)} indicators over time, {name} against England",
+                desc=(
+                    "One small line chart per indicator: this ICB as a solid blue line, England as a dashed black"
+                    " line, a point per period. Each chart has its own vertical scale, which does not start at zero."
+                ),
+            )
+        )
+    if map_data:
+        region = _text(pack.icb.get("nhs_region_name")) or "its NHS region"
+        charts["map-chart"] = Markup(
+            svg_charts.map_svg(
+                map_data["layers"],
+                MAP_LEGEND_TITLE,
+                title=f"Map of {name} within {region}",
+                desc=(
+                    f"{name} has a thick orange outline; the region's other ICBs dashed outlines and the region a"
+                    " black outline. Local authority districts are shaded darker where more of their residents live"
+                    " in the most deprived 10% of areas; the district table gives each share."
+                ),
+            )
+        )
+    return charts
 
 
 def report_context(pack: IcbPack) -> dict:
-    """Everything the template shows, as plain values (exposed for tests and other renderers)."""
+    """Everything the template shows, as plain values (exposed for tests and other renderers).
+
+    `chart_counts` is the number of marks each chart must draw, from the data rows (one spine marker per spine
+    row, one trend point per value of either series, one map area per feature).
+    """
     latest = _latest_rows(pack)
     has_peers = not latest.empty and latest["peer_group_value"].notna().any()
     spine = _spine_rows(pack, latest)
     trend_rows, trend_titles = _trend_rows(pack, latest)
     map_data = _map_data(pack)
-    specs: dict[str, dict] = {}
-    if spine:
-        specs["spine-chart"] = _with_datasets(_spine_spec(), {"spine": spine})
-    if trend_rows:
-        specs["trend-chart"] = _with_datasets(_trend_spec(), {"trends": trend_rows})
-    if map_data:
-        specs["map-chart"] = map_data["spec"]
     spine_titles = {row["title"] for row in spine}
     indicator_groups = _indicator_table(latest, has_peers)
     not_on_spine = [row for group in indicator_groups for row in group["rows"]]
     not_on_spine = [row for row in not_on_spine if row["title"] not in spine_titles]
+    charts = _charts(pack, spine, trend_rows, map_data)
     return {
         "icb": {
             "name": pack.name,
@@ -788,7 +654,13 @@ def report_context(pack: IcbPack) -> dict:
         "peers": _peer_section(pack, latest),
         "methods": _methods(latest),
         "caveats": _caveats(latest),
-        "specs": specs,
+        "charts": charts,
+        "chart_data": {"spine": spine, "trends": trend_rows, "map": map_data["layers"] if map_data else {}},
+        "chart_counts": {
+            "spine-chart": {"markers": len(spine)},
+            "trend-chart": {"points": len(trend_rows)},
+            "map-chart": {"areas": map_data["areas"] if map_data else 0},
+        },
     }
 
 
@@ -800,16 +672,9 @@ def render_icb_report(pack: IcbPack, path: Path) -> Path:
     path = Path(path)
     if path.is_dir():
         path = path / f"{pack.file_stem}.html"
-    context = report_context(pack)
-    html = (
-        _environment()
-        .get_template("icb_report.html.j2")
-        .render(
-            **context,
-            specs_json=Markup(_json_for_script(context["specs"])),
-            javascript_bundle=Markup(javascript_bundle()),
-        )
-    )
+    html = _environment().get_template("icb_report.html.j2").render(**report_context(pack))
+    # the template's indentation is for its readers, not the page's: drop it (no <pre> or <textarea> here)
+    html = _INDENTATION.sub("\n", html)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path

@@ -1,0 +1,484 @@
+"""The report's charts as inline SVG, written directly at build time: no JavaScript, no charting library.
+
+Each function takes plain rows (built by html_report) and returns one `<svg>` element as a string that is also
+well-formed XML. Every text from the data is XML-escaped. Marks carry a `<title>` child, which browsers show on
+hover; the values themselves are in the report's tables, so nothing is only in a picture.
+
+Marks the browser test counts: spine markers have class `marker`, trend values are `<circle class="point">`,
+map shapes are `<path class="area">`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date
+from html import escape
+
+import numpy as np
+
+SVG_NS = "http://www.w3.org/2000/svg"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+
+def esc(value: object) -> str:
+    """Text or attribute value safe in XML and HTML (&, <, >, quotes)."""
+    return escape(str(value), quote=True)
+
+
+def num(value: float) -> str:
+    """A coordinate to 0.1 px, without a trailing '.0'."""
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _svg_open(chart_id: str, width: float, height: float, title: str, desc: str) -> list[str]:
+    return [
+        f'<svg xmlns="{SVG_NS}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'viewBox="0 0 {num(width)} {num(height)}" width="{num(width)}" height="{num(height)}" '
+        f'font-family="{esc(FONT)}" font-size="11">',
+        f'<title id="{chart_id}-title">{esc(title)}</title>',
+        f'<desc id="{chart_id}-desc">{esc(desc)}</desc>',
+    ]
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Spine chart
+# ---------------------------------------------------------------------------------------------------------------
+
+SPINE_LABEL_WIDTH = 340
+SPINE_WIDTH = 300
+SPINE_TEXT_COLUMNS = (("significance_label", "vs England", 12), ("value_text", "This ICB", 122))
+SPINE_TEXT_COLUMNS += (("england_text", "England", 222),)
+SPINE_ROW = 17
+SPINE_LABEL_CHARS = 52
+
+
+def marker_path(shape: str, x: float, y: float, size: float = 6.0) -> str:
+    """A significance marker centred on (x, y): the shape is part of the meaning, not only the colour. Only the
+    first point is absolute, so the rest of the path is the same for every marker of a shape."""
+    s = size
+    if shape == "triangle-right":
+        return f"M{num(x - s * 0.8)},{num(y - s)}l{num(s * 1.8)},{num(s)}l{num(-s * 1.8)},{num(s)}z"
+    if shape == "triangle-left":
+        return f"M{num(x + s * 0.8)},{num(y - s)}l{num(-s * 1.8)},{num(s)}l{num(s * 1.8)},{num(s)}z"
+    if shape == "square":
+        h = s * 0.8
+        return f"M{num(x - h)},{num(y - h)}h{num(2 * h)}v{num(2 * h)}h{num(-2 * h)}z"
+    r = s * 0.85
+    return f"M{num(x - r)},{num(y)}a{num(r)},{num(r)} 0 1,0 {num(2 * r)},0a{num(r)},{num(r)} 0 1,0 {num(-2 * r)},0z"
+
+
+def spine_svg(rows: Sequence[dict], significance: dict[str, dict], title: str, desc: str) -> str:
+    """One row per indicator, grouped by domain: the ICB range (light), its middle half (dark), England at the
+    centre, this ICB's marker (colour and shape by significance) and three text columns."""
+    x0 = SPINE_LABEL_WIDTH
+    width = x0 + SPINE_WIDTH + 310
+    body: list[str] = []
+    # legend
+    legend_x = x0 - 200
+    body.append(f'<text x="{legend_x}" y="14" font-weight="bold">Compared with England (95%):</text>')
+    x = legend_x + 185
+    for item in significance.values():
+        body.append(
+            f'<path d="{marker_path(item["shape"], x + 6, 10)}" fill="{item["colour"]}" stroke="#111" '
+            f'stroke-width=".6"/><text x="{x + 16}" y="14">{esc(item["label"])}</text>'
+        )
+        x += 24 + 6.2 * len(item["label"])
+    y = 34
+    by_label = {item["label"]: item for item in significance.values()}
+    domains: list[tuple[str, list[dict]]] = []
+    for row in rows:
+        if not domains or domains[-1][0] != row["domain"]:
+            domains.append((row["domain"], []))
+        domains[-1][1].append(row)
+    for domain, domain_rows in domains:
+        body.append(f'<text x="0" y="{y + 14}" font-size="13" font-weight="bold">{esc(domain.capitalize())}</text>')
+        y += 34
+        body.append(
+            f'<text x="{x0 + SPINE_WIDTH / 2:g}" y="{y - 4}" text-anchor="middle" font-size="10" fill="#444">'
+            "\u2190 worse\u2003England\u2003better \u2192</text>"
+        )
+        body.append('<g font-weight="bold">')
+        for _, heading, offset in SPINE_TEXT_COLUMNS:
+            body.append(f'<text x="{x0 + SPINE_WIDTH + offset}" y="{y - 4}">{esc(heading)}</text>')
+        body.append("</g>")
+        centre = x0 + SPINE_WIDTH / 2
+        labels, full, middle, markers = [], [], [], []
+        columns: list[list[str]] = [[] for _ in SPINE_TEXT_COLUMNS]
+        for row in domain_rows:
+            cy = y + SPINE_ROW / 2
+            item = by_label.get(row["significance_label"], significance["not_compared"])
+            lo, hi = x0 + row["x_min"] * SPINE_WIDTH, x0 + row["x_max"] * SPINE_WIDTH
+            q1, q3 = x0 + row["x_q1"] * SPINE_WIDTH, x0 + row["x_q3"] * SPINE_WIDTH
+            hover = (
+                f"{row['title']} ({row['period']}): this ICB {row['value_text']}, England {row['england_text']}; "
+                f"ICB range {row['range_text']}; vs England: {row['significance_label']}; "
+                f"{row['polarity_text']}"
+            )
+            text_y, bar_y = num(cy + 4), num(cy - 5)
+            labels.append(f'<text y="{text_y}">{esc(truncate(row["title"], SPINE_LABEL_CHARS))}</text>')
+            full.append(f'<rect x="{num(lo)}" y="{bar_y}" width="{num(hi - lo)}" height="10"/>')
+            middle.append(f'<rect x="{num(q1)}" y="{bar_y}" width="{num(q3 - q1)}" height="10"/>')
+            for column, (field, _, _) in zip(columns, SPINE_TEXT_COLUMNS, strict=True):
+                column.append(f'<text y="{text_y}">{esc(row[field])}</text>')
+            marker_x = x0 + row["x_value"] * SPINE_WIDTH
+            markers.append(
+                f'<path class="marker" data-x="{row["x_value"]:.4f}" d="{marker_path(item["shape"], marker_x, cy)}"'
+                f' fill="{item["colour"]}"><title>{esc(hover)}</title></path>'
+            )
+            y += SPINE_ROW
+        top = y - SPINE_ROW * len(domain_rows)
+        # drawing order as the layers of a spine chart: ranges, England, markers; text beside
+        body.append(f'<g transform="translate({x0 - 6},0)" text-anchor="end">{"".join(labels)}</g>')
+        body.append(f'<g fill="#e3e3e3">{"".join(full)}</g><g fill="#a8a8a8">{"".join(middle)}</g>')
+        body.append(f'<path d="M{centre:g},{top}V{y}" stroke="#111" stroke-width="1.5"/>')
+        body.append(f'<g stroke="#111" stroke-width=".6">{"".join(markers)}</g>')
+        for column, (_, _, offset) in zip(columns, SPINE_TEXT_COLUMNS, strict=True):
+            body.append(f'<g transform="translate({x0 + SPINE_WIDTH + offset},0)">{"".join(column)}</g>')
+        y += 22
+    return "".join(_svg_open("spine-chart", width, y, title, desc)) + "".join(body) + "</svg>"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Trend small multiples
+# ---------------------------------------------------------------------------------------------------------------
+
+TREND_COLUMNS = 3
+TREND_PLOT_WIDTH = 210
+TREND_PLOT_HEIGHT = 110
+TREND_AXIS_WIDTH = 48
+TREND_HEADER_LINES = 4
+TREND_LINE_HEIGHT = 13
+TREND_SERIES = {"This ICB": ("#1f5fa8", ""), "England": ("#111111", ' stroke-dasharray="5 3"')}
+
+
+def nice_ticks(lo: float, hi: float, count: int = 4) -> tuple[float, float, list[float], float]:
+    """d3-style nice domain and ticks: steps of 1, 2 or 5 times a power of ten."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo, hi = 0.0, 1.0
+    if hi - lo <= 0:
+        pad = abs(lo) * 0.05 or 1.0
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    start, stop = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    n = round((stop - start) / step)
+    return start, stop, [start + i * step for i in range(n + 1)], step
+
+
+def tick_label(value: float, step: float) -> str:
+    """A tick's number with as many decimals as the step needs, and thousands separators."""
+    decimals = 0
+    while decimals < 6 and abs(round(step, decimals) - step) > 1e-9 * step:
+        decimals += 1
+    if abs(value) < step / 1e6:
+        value = 0.0
+    return f"{value:,.{decimals}f}"
+
+
+def year_ticks(first: date, last: date) -> list[date]:
+    years = [date(y, 1, 1) for y in range(first.year, last.year + 2) if first <= date(y, 1, 1) <= last]
+    for step in (1, 2, 5, 10, 20):
+        picked = [d for d in years if d.year % step == 0]
+        if len(picked) <= 5:
+            return picked
+    return years[:1]
+
+
+def trend_svg(panels: Sequence[dict], title: str, desc: str) -> str:
+    """Panels, each {"lines": [header lines], "series": {"This ICB": [(date, value, hover)], "England": [...]}}:
+    one line chart per indicator, 3 to a row, each with its own scales."""
+    cell_w = TREND_AXIS_WIDTH + TREND_PLOT_WIDTH + 26
+    header_h = TREND_HEADER_LINES * TREND_LINE_HEIGHT + 4
+    cell_h = header_h + TREND_PLOT_HEIGHT + 18 + 18
+    legend_h = 26
+    rows_n = math.ceil(len(panels) / TREND_COLUMNS)
+    width = TREND_COLUMNS * cell_w
+    height = legend_h + rows_n * cell_h
+    out = _svg_open("trend-chart", width, height, title, desc)
+    x = TREND_AXIS_WIDTH
+    for name, (colour, dash) in TREND_SERIES.items():
+        out.append(
+            f'<path d="M{x},10h26" stroke="{colour}" stroke-width="2" fill="none"{dash}/>'
+            f'<circle cx="{x + 13}" cy="10" r="3" fill="{colour}"/><text x="{x + 32}" y="14">{name}</text>'
+        )
+        x += 110
+    for i, panel in enumerate(panels):
+        left = (i % TREND_COLUMNS) * cell_w + TREND_AXIS_WIDTH
+        top = legend_h + (i // TREND_COLUMNS) * cell_h
+        plot_top = top + header_h
+        out.append(f'<g class="panel" transform="translate({left},{plot_top})">')
+        out.append('<text font-size="11">')
+        lines = panel["lines"]
+        first_y = -8 - TREND_LINE_HEIGHT * (len(lines) - 1)
+        for j, line in enumerate(lines):
+            weight = ' font-weight="bold"' if j < len(lines) - 1 else ""
+            out.append(f'<tspan x="0" y="{first_y + j * TREND_LINE_HEIGHT}"{weight}>{esc(line)}</tspan>')
+        out.append("</text>")
+        points = [p for series in panel["series"].values() for p in series]
+        values = [p[1] for p in points]
+        lo, hi, ticks, step = nice_ticks(min(values), max(values), 3)
+        days = [p[0].toordinal() for p in points]
+        d0, d1 = min(days), max(days)
+        span = (d1 - d0) or 1
+
+        def sx(d: date, d0=d0, span=span) -> float:
+            return (d.toordinal() - d0) / span * TREND_PLOT_WIDTH
+
+        def sy(v: float, lo=lo, hi=hi) -> float:
+            return TREND_PLOT_HEIGHT - (v - lo) / (hi - lo) * TREND_PLOT_HEIGHT
+
+        # axes: y ticks with light grid, x year ticks
+        grid = "".join(f"M0,{num(sy(t))}h{TREND_PLOT_WIDTH}" for t in ticks)
+        out.append(f'<path d="{grid}" stroke="#e6e6e6"/>')
+        out.append(f'<path d="M0,0V{TREND_PLOT_HEIGHT}H{TREND_PLOT_WIDTH}" stroke="#888" fill="none"/>')
+        out.append('<g text-anchor="end" font-size="10" fill="#444">')
+        for t in ticks:
+            out.append(f'<text x="-4" y="{num(sy(t) + 3.5)}">{tick_label(t, step)}</text>')
+        out.append('</g><g text-anchor="middle" font-size="10" fill="#444">')
+        first, last = date.fromordinal(d0), date.fromordinal(d1)
+        years = year_ticks(first, last) or [first]
+        marks = "".join(f"M{num(sx(tick))},{TREND_PLOT_HEIGHT}v4" for tick in years)
+        out.append(f'<path d="{marks}" stroke="#888"/>')
+        for tick in years:
+            out.append(f'<text x="{num(sx(tick))}" y="{TREND_PLOT_HEIGHT + 15}">{tick.year}</text>')
+        out.append("</g>")
+        for name, series in panel["series"].items():
+            if not series:
+                continue
+            colour, dash = TREND_SERIES[name]
+            coords = [(num(sx(d)), num(sy(v))) for d, v, _ in series]
+            path = "M" + "L".join(f"{cx},{cy}" for cx, cy in coords)
+            out.append(f'<path d="{path}" stroke="{colour}" stroke-width="1.6" fill="none"{dash}/>')
+            out.append(f'<g fill="{colour}">')
+            for (cx, cy), (_, _, hover) in zip(coords, series, strict=True):
+                out.append(f'<circle class="point" cx="{cx}" cy="{cy}" r="3"><title>{esc(hover)}</title></circle>')
+            out.append("</g>")
+        out.append("</g>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Map
+# ---------------------------------------------------------------------------------------------------------------
+
+MAP_WIDTH = 520
+MAP_HEIGHT = 480
+MAP_LEGEND_WIDTH = 180
+MAP_TOLERANCE_PX = 0.7
+# Vega's "purples" scheme (d3-scale-chromatic), interpolated in RGB.
+PURPLES = ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#54278f", "#3f007d"]
+NO_DATA_FILL = "#f2f2f2"
+LAYER_STYLES = {
+    "districts": 'stroke="#fff" stroke-width=".4"',
+    "other_icbs": 'fill="none" stroke="#2b2b2b" stroke-width="1.5" stroke-dasharray="4 2"',
+    "region": 'fill="none" stroke="#000" stroke-width="1.2"',
+    "this_icb": 'fill="none" stroke="#e4570f" stroke-width="3.2" stroke-linejoin="round"',
+}
+
+
+def purple(share: float, top: float) -> str:
+    t = 0.0 if top <= 0 else min(max(share / top, 0.0), 1.0)
+    position = t * (len(PURPLES) - 1)
+    i = min(int(position), len(PURPLES) - 2)
+    f = position - i
+    a, b = PURPLES[i], PURPLES[i + 1]
+    rgb = [round(int(a[k : k + 2], 16) * (1 - f) + int(b[k : k + 2], 16) * f) for k in (1, 3, 5)]
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    """Polygon or MultiPolygon as a flat list of rings (exterior and holes)."""
+    if geometry["type"] == "Polygon":
+        return list(geometry["coordinates"])
+    if geometry["type"] == "MultiPolygon":
+        return [ring for polygon in geometry["coordinates"] for ring in polygon]
+    return []
+
+
+class Projection:
+    """Spherical Mercator fitted to a lon/lat box inside width x height pixels (north up)."""
+
+    def __init__(self, bounds: tuple[float, float, float, float], width: float, height: float, pad: float = 4):
+        west, south, east, north = bounds
+        self.x0, self.y0 = west, self._mercator_y(north)
+        span_x = max(east - west, 1e-9)
+        span_y = max(self.y0 - self._mercator_y(south), 1e-9)
+        self.scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
+        self.off_x = (width - span_x * self.scale) / 2
+        self.off_y = (height - span_y * self.scale) / 2
+
+    @staticmethod
+    def _mercator_y(lat):
+        return np.degrees(np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)))
+
+    def __call__(self, lonlat: np.ndarray) -> np.ndarray:
+        x = (lonlat[:, 0] - self.x0) * self.scale + self.off_x
+        y = (self.y0 - self._mercator_y(lonlat[:, 1])) * self.scale + self.off_y
+        return np.column_stack([x, y])
+
+    @property
+    def key(self) -> tuple:
+        return (self.x0, self.y0, self.scale, self.off_x, self.off_y)
+
+
+def bounds_of(geometries: Iterable[dict]) -> tuple[float, float, float, float]:
+    west = south = math.inf
+    east = north = -math.inf
+    for geometry in geometries:
+        for ring in _rings(geometry):
+            a = np.asarray(ring, dtype=float)
+            if a.size:
+                west, south = min(west, a[:, 0].min()), min(south, a[:, 1].min())
+                east, north = max(east, a[:, 0].max()), max(north, a[:, 1].max())
+    return west, south, east, north
+
+
+def simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
+    """Douglas-Peucker on a polyline in pixel space (iterative, numpy distances)."""
+    n = len(points)
+    if n <= 3:
+        return points
+    keep = np.zeros(n, dtype=bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, n - 1)]
+    while stack:
+        first, last = stack.pop()
+        if last - first < 2:
+            continue
+        segment = points[first + 1 : last]
+        a, b = points[first], points[last]
+        d = b - a
+        length = math.hypot(d[0], d[1])
+        rel = segment - a
+        if length == 0:
+            distances = np.hypot(rel[:, 0], rel[:, 1])
+        else:
+            distances = np.abs(rel[:, 0] * d[1] - rel[:, 1] * d[0]) / length
+        i = int(np.argmax(distances))
+        if distances[i] > tolerance:
+            split = first + 1 + i
+            keep[split] = True
+            stack.append((first, split))
+            stack.append((split, last))
+    return points[keep]
+
+
+def _ring_path(ring: list[list[float]], projection: Projection, tolerance: float) -> str:
+    lonlat = np.asarray(ring, dtype=float)
+    if len(lonlat) < 3:
+        return ""
+    pixels = projection(lonlat)
+    # vertices in the same half-pixel cell as the one before add nothing at this scale: drop them first (cheap),
+    # so Douglas-Peucker works on far fewer
+    cells = np.floor(pixels * 2).astype(np.int64)
+    pixels = pixels[np.concatenate([[True], np.any(cells[1:] != cells[:-1], axis=1)])]
+    if len(pixels) < 3:
+        return ""
+    # split the closed ring at its farthest point from the start, so neither half starts and ends together
+    far = int(np.argmax(np.hypot(*(pixels - pixels[0]).T)))
+    kept = np.vstack([simplify(pixels[: far + 1], tolerance), simplify(pixels[far:], tolerance)[1:]])
+    grid = np.rint(kept).astype(np.int64)  # whole pixels
+    same = np.all(grid[1:] == grid[:-1], axis=1)
+    grid = grid[np.concatenate([[True], ~same])]
+    if len(grid) and (grid[-1] == grid[0]).all():
+        grid = grid[:-1]
+    if len(grid) < 3:
+        return ""
+    text = ""
+    for dx, dy in np.diff(grid, axis=0).tolist():
+        text += (str(dx) if dx < 0 or not text else f",{dx}") + (str(dy) if dy < 0 else f",{dy}")
+    return f"M{grid[0][0]},{grid[0][1]}l{text}z"
+
+
+_PATHS: dict[tuple, str] = {}
+
+
+def area_path(geometry_json: str, projection: Projection, tolerance: float = MAP_TOLERANCE_PX) -> str:
+    """A feature's compact path `d` (cached: every ICB of a region shares its districts and projection)."""
+    key = (projection.key, tolerance, geometry_json)
+    cached = _PATHS.get(key)
+    if cached is not None:
+        return cached
+    geometry = json.loads(geometry_json)
+    rings = _rings(geometry)
+    d = "".join(_ring_path(ring, projection, tolerance) for ring in rings)
+    if not d:
+        # smaller than the tolerance everywhere: a dot where it is, so the shape is still there to hover
+        lonlat = np.asarray([point for ring in rings for point in ring] or [[0.0, 0.0]], dtype=float)
+        cx, cy = projection(lonlat).mean(axis=0)
+        d = f"M{num(cx - 0.5)},{num(cy - 0.5)}h1v1h-1z"
+    if len(_PATHS) > 20000:
+        _PATHS.clear()
+    _PATHS[key] = d
+    return d
+
+
+def map_svg(layers: dict[str, list[dict]], legend_title: Sequence[str], title: str, desc: str) -> str:
+    """Layers in drawing order (districts, other_icbs, region, this_icb), each a list of
+    {"geometry": geojson text, "hover": text, "share": float | None}."""
+    geometries = [json.loads(f["geometry"]) for f in layers.get("region", [])] or [
+        json.loads(f["geometry"]) for features in layers.values() for f in features
+    ]
+    projection = Projection(bounds_of(geometries), MAP_WIDTH, MAP_HEIGHT)
+    shares = [f["share"] for f in layers.get("districts", []) if f.get("share") is not None]
+    _, top, ticks, step = nice_ticks(0.0, max(shares) if shares else 1.0, 4)
+    out = _svg_open("map-chart", MAP_WIDTH + MAP_LEGEND_WIDTH, MAP_HEIGHT, title, desc)
+    for name in ("districts", "other_icbs", "region", "this_icb"):
+        features = layers.get(name, [])
+        if not features:
+            continue
+        out.append(f'<g class="{name.replace("_", "-")}" {LAYER_STYLES[name]}>')
+        for feature in features:
+            fill = ""
+            if name == "districts":
+                share = feature.get("share")
+                fill = f' fill="{NO_DATA_FILL if share is None else purple(share, top)}"'
+            out.append(
+                f'<path class="area" d="{area_path(feature["geometry"], projection)}"{fill}>'
+                f"<title>{esc(feature['hover'])}</title></path>"
+            )
+        out.append("</g>")
+    # legend: a vertical gradient from 0 to the top of the scale
+    lx, ly, length = MAP_WIDTH + 12, 52, 160
+    out.append(
+        '<defs><linearGradient id="map-chart-scale" x1="0" y1="1" x2="0" y2="0">'
+        + "".join(f'<stop offset="{i / (len(PURPLES) - 1):.3f}" stop-color="{c}"/>' for i, c in enumerate(PURPLES))
+        + "</linearGradient></defs>"
+    )
+    for j, line in enumerate(legend_title):
+        out.append(f'<text x="{lx}" y="{14 + j * 13}" font-weight="bold" font-size="10">{esc(line)}</text>')
+    out.append(f'<rect x="{lx}" y="{ly}" width="14" height="{length}" fill="url(#map-chart-scale)" stroke="#888"/>')
+    out.append('<g font-size="10">')
+    for t in ticks:
+        ty = ly + length - (t / top) * length if top else ly + length
+        out.append(f'<path d="M{lx + 14},{num(ty)}h4" stroke="#888"/><text x="{lx + 21}" y="{num(ty + 3.5)}">')
+        out.append(f"{tick_label(t, step)}</text>")
+    out.append("</g>")
+    key_y = ly + length + 28
+    keys = [
+        ("this_icb", "This ICB"),
+        ("other_icbs", "Other ICBs in the region"),
+        ("region", "NHS region"),
+    ]
+    if len(shares) < len(layers.get("districts", [])):
+        keys.append(("no_data", "District with no figure"))
+    for name, label in keys:
+        if name == "no_data":
+            out.append(f'<rect x="{lx}" y="{key_y - 5}" width="24" height="10" fill="{NO_DATA_FILL}" stroke="#888"/>')
+        else:
+            out.append(f'<path d="M{lx},{key_y}h24" {LAYER_STYLES[name]}/>')
+        out.append(f'<text x="{lx + 30}" y="{key_y + 4}" font-size="10">{esc(label)}</text>')
+        key_y += 20
+    out.append("</svg>")
+    return "".join(out)
