@@ -1,10 +1,10 @@
 """SIGKILL the build at observed moments; releases must stay whole and the next build must publish.
 
-On a copy of the session's warehouse, a one-source rebuild is killed twice, each time at a moment read from the
-build's own event log or release directory (never after a guessed delay): as its first raw step starts, and
-while its release is being assembled in `.staging-*`. A trial whose build finished before reaching the moment
-fails. The build after the kills finds the database dirty and rebuilds in full. The seeded ten-trial run at random
-moments of full builds is bench/fault_sigkill.py (results in bench/results/sigkill.json).
+On a copy of the session's warehouse, builds are killed at moments read from the build's own event log or
+release directory (never after a guessed delay): a one-source rebuild while its release is being assembled in
+`.staging-*`, then the next build (a full one) as the changed source's raw step starts. A trial whose build
+finished before reaching its moment fails. The build after the kills rebuilds in full and publishes. The seeded
+ten-trial run at random moments of full builds is bench/fault_sigkill.py (results in bench/results/sigkill.json).
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ def _incremental_build(snapshot, warehouse) -> list[str]:
     return [sys.executable, "-m", "pipelines.cli", "build", "--snapshot", str(snapshot), "--warehouse", str(warehouse)]
 
 
+def _clean_marker(warehouse) -> dict | None:
+    """The build marker, if it says the build database matches a published release (no dirty run)."""
+    path = warehouse / "build" / MARKER_NAME
+    marker = json.loads(path.read_text()) if path.exists() else None
+    return marker if marker is not None and marker.get("dirty_run") is None else None
+
+
 def test_sigkilled_builds_leave_releases_whole_and_the_next_build_succeeds(built_warehouse, snapshot_dir, tmp_path):
     warehouse = tmp_path / "warehouse"
     shutil.copytree(built_warehouse, warehouse, symlinks=True)
@@ -36,18 +43,18 @@ def test_sigkilled_builds_leave_releases_whole_and_the_next_build_succeeds(built
     first_digest = tree_digest(first_release)
     command = _incremental_build(mirror, warehouse)
 
-    # 1. while the changed source is being loaded: the marker is still clean (nothing was rebuilt yet)
-    loading = kill_trial(Trial(1, "at_step", 0.0, step=f"raw__{REVISED_SOURCE}"), mirror, warehouse, build=command)
-    assert loading.phase == "build" and loading.exit_code == -9, loading
-    assert loading.latest == first_release.name and not loading.new_complete_release
-
-    # 2. during publication: the dbt models were rebuilt, the new release half written in its staging directory
-    publishing = kill_trial(Trial(2, "during_publication", 0.5), mirror, warehouse, build=command)
+    # 1. during publication of a one-source rebuild: the models were rebuilt, the release half written in staging
+    publishing = kill_trial(Trial(1, "during_publication", 0.5), mirror, warehouse, build=command)
     assert publishing.phase == "publication" and publishing.exit_code == -9, publishing
     assert publishing.latest == first_release.name and not publishing.new_complete_release
     assert publishing.staging_left >= 1
-    marker = json.loads((warehouse / "build" / MARKER_NAME).read_text())
-    assert marker["dirty_run"] is not None, "a killed run that rebuilt models must leave the marker dirty"
+    assert _clean_marker(warehouse) is None, "a killed run must not leave a clean marker to build on"
+
+    # 2. the next build is a full one (nothing is known to match a release); killed as the changed source loads
+    loading = kill_trial(Trial(2, "at_step", 0.0, step=f"raw__{REVISED_SOURCE}"), mirror, warehouse, build=command)
+    assert loading.phase == "build" and loading.exit_code == -9, loading
+    assert loading.latest == first_release.name and not loading.new_complete_release
+    assert _clean_marker(warehouse) is None
     assert tree_digest(first_release) == first_digest
 
     # 3. the next build finds the database dirty, rebuilds in full and publishes
