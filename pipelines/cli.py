@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 
 EXIT_OK, EXIT_BLOCKED, EXIT_USAGE = 0, 1, 2
@@ -33,7 +34,9 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ["ICS_BASELINE_ACCEPT_REVISIONS"] = ",".join(args.accept_revisions)
 
 
-def run_build(verbose: bool = False, changed_sources: tuple[str, ...] = ()) -> tuple[bool, list[str]]:
+def run_build(
+    verbose: bool = False, changed_sources: tuple[str, ...] = (), run_id: str | None = None
+) -> tuple[bool, list[str]]:
     """Materialise every asset in process, or only `changed_sources` and what depends on them.
 
     Returns (published, problems)."""
@@ -75,7 +78,7 @@ def run_build(verbose: bool = False, changed_sources: tuple[str, ...] = ()) -> t
         if not verbose:
             stack.enter_context(contextlib.redirect_stdout(log))
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection
+            instance=instance, raise_on_error=False, run_config=run_config, asset_selection=selection, run_id=run_id
         )
     return result.success, describe_problems(result)
 
@@ -117,6 +120,7 @@ def _plan(settings, force: bool):
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from pipelines.incremental import record_resumable_run
     from pipelines.registry import load_registry
     from pipelines.release import latest_release
     from pipelines.revisions import ACCEPT_ALL
@@ -137,11 +141,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     if plan.kind == "nothing":
         print(f"nothing to do: {plan.reason} (--force rebuilds anyway)")
         return EXIT_OK
+    run_id = str(uuid.uuid4())
     if plan.kind == "sources":
         print(f"rebuilding {', '.join(plan.changed_sources)} and what depends on them ({plan.reason})")
+        record_resumable_run(settings, run_id, plan.changed_sources)
     else:
         print(f"full build: {plan.reason}")
-    published, problems = run_build(verbose=args.verbose, changed_sources=plan.changed_sources)
+    published, problems = run_build(verbose=args.verbose, changed_sources=plan.changed_sources, run_id=run_id)
     latest = latest_release(settings.releases_dir)
     if published:
         print(f"published release {latest.name if latest else '?'}: {latest}")

@@ -2,7 +2,9 @@
 
 A build that publishes leaves a marker (build/last_published.json) recording the release, the code fingerprint
 and the sha256 of every input it read. The next snapshot build compares against it:
-  - code changed, marker missing (the last build failed or was killed) or release gone: full build;
+  - code changed, marker missing or dirty (a build changed the database and did not publish), or release gone:
+    full build; except that a one-source rebuild records its run and sources first (`record_resumable_run`), so
+    when it fails or is killed the next build redoes those sources and what depends on them, not everything;
   - no input changed: nothing to do (`--force` rebuilds anyway);
   - some inputs changed: materialise those raw assets and everything downstream, and publish. The checks of
     assets that were not rebuilt are carried over from the release the marker names, whose data they checked.
@@ -106,9 +108,23 @@ def mark_dirty(settings: Settings, run_id: str) -> None:
     if marker is None or marker.get("dirty_run") == run_id:
         return
     if marker.get("dirty_run") is None:
-        _write(settings, {**marker, "dirty_run": run_id})
+        resume = marker.get("resume")
+        # what a one-source rebuild recorded before it started holds only for that run, never for another
+        kept = {k: v for k, v in marker.items() if k != "resume" or (resume or {}).get("run") == run_id}
+        _write(settings, {**kept, "dirty_run": run_id})
     else:  # another run changed the database and never published: nothing is known to match any release
         clear_marker(settings)
+
+
+def record_resumable_run(settings: Settings, run_id: str, sources: tuple[str, ...]) -> None:
+    """Before a one-source rebuild starts: name the run and what it rebuilds. If it then fails or is killed before
+    publishing, it has changed only those sources and what depends on them, so the next build redoes just that
+    (with whatever else changed) instead of everything. The plan that chose this run has already taken over any
+    earlier unpublished run's sources, so the database is again described by the marker plus this record."""
+    marker = read_marker(settings)
+    if marker is None:
+        return
+    _write(settings, {**marker, "dirty_run": None, "resume": {"run": run_id, "sources": sorted(sources)}})
 
 
 def carry_over_base(settings: Settings, run_id: str, latest_release_id: str | None) -> str | None:
@@ -139,15 +155,26 @@ def plan_build(
     if force:
         return BuildPlan("full", "--force")
     marker = read_marker(settings)
-    if marker is None or marker.get("dirty_run") is not None:
+    if marker is None:
         return BuildPlan("full", "no record of a clean published build in this warehouse")
+    redo: tuple[str, ...] = ()
+    if marker.get("dirty_run") is not None:
+        resume = marker.get("resume") or {}
+        if resume.get("run") != marker["dirty_run"] or not resume.get("sources"):
+            return BuildPlan("full", "no record of a clean published build in this warehouse")
+        redo = tuple(resume["sources"])  # a one-source rebuild that did not publish: it touched only these
     if latest_release_id is None or marker.get("release_id") != latest_release_id:
         return BuildPlan("full", "the latest release was not published from this build database")
     if marker.get("code") != code:
         return BuildPlan("full", "the code or registry changed")
     if None in inputs.values() or set(marker.get("inputs", {})) != set(inputs):
         return BuildPlan("full", "the set of sources changed")
-    changed = tuple(sorted(s for s, h in inputs.items() if marker["inputs"].get(s) != h))
+    if not set(redo) <= set(inputs):
+        return BuildPlan("full", "the set of sources changed")
+    changed = tuple(sorted({s for s, h in inputs.items() if marker["inputs"].get(s) != h} | set(redo)))
     if not changed:
         return BuildPlan("nothing", f"no input changed since release {latest_release_id}", (), latest_release_id)
-    return BuildPlan("sources", f"{len(changed)} input(s) changed", changed, latest_release_id)
+    reason = f"{len(changed)} input(s) changed"
+    if redo:
+        reason += f"; redoing run {marker['dirty_run']}, which rebuilt {', '.join(redo)} and did not publish"
+    return BuildPlan("sources", reason, changed, latest_release_id)

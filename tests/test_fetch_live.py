@@ -36,7 +36,10 @@ LARGE_SOURCE_ID = "derived_lsoa21_icb26_lookup"  # 4 MB csv: several 1 MiB chunk
 NON_LOOPBACK_HOST = "publisher.example"  # reserved name: resolves nowhere, and must never be contacted
 
 SERVER_STALL_SECONDS = 1.0
+# The stall tests' read timeout, well under the server's stall; every other test reads with a generous timeout so a
+# busy machine never turns a healthy reply into a timeout.
 CLIENT_READ_TIMEOUT = 0.2
+DEFAULT_READ_TIMEOUT = 30.0
 BACKOFF = 0.5
 
 HTML_ERROR_PAGE = (
@@ -179,7 +182,7 @@ def live_fetcher(landing, sleeps, session) -> Callable[..., Fetcher]:
             "allowed_hosts": frozenset({"127.0.0.1"}),
             "allow_loopback_http": True,
             "connect_timeout": 1.0,
-            "read_timeout": CLIENT_READ_TIMEOUT,
+            "read_timeout": DEFAULT_READ_TIMEOUT,
             "attempts": 4,
             "backoff_seconds": BACKOFF,
         }
@@ -354,7 +357,7 @@ def test_gzip_encoded_response_lands_the_decoded_file(registry, server, live_fet
         ("_500/", {}, True),
         ("_truncate/", {}, True),
         ("_truncate/", {}, False),
-        (f"_slow/{SERVER_STALL_SECONDS}/", {"attempts": 2}, True),
+        (f"_slow/{SERVER_STALL_SECONDS}/", {"attempts": 2, "read_timeout": CLIENT_READ_TIMEOUT}, True),
         ("_empty/", {}, True),
         ("", {"max_bytes": 1000}, True),
     ],

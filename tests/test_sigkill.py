@@ -2,9 +2,10 @@
 
 On a copy of the session's warehouse, builds are killed at moments read from the build's own event log or
 release directory (never after a guessed delay): a one-source rebuild while its release is being assembled in
-`.staging-*`, then the next build (a full one) as the changed source's raw step starts. A trial whose build
-finished before reaching its moment fails. The build after the kills rebuilds in full and publishes. The seeded
-ten-trial run at random moments of full builds is bench/fault_sigkill.py (results in bench/results/sigkill.json).
+`.staging-*`, then the next build (which redoes that rebuild) as the changed source's raw step starts. A trial
+whose build finished before reaching its moment fails. The build after the kills redoes the rebuild again and
+publishes the republished figures. The seeded ten-trial run at random moments of full builds is
+bench/fault_sigkill.py (results in bench/results/sigkill.json).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import shutil
 import sys
 
+import duckdb
 import pytest
 
 from pipelines.incremental import MARKER_NAME
@@ -50,19 +52,37 @@ def test_sigkilled_builds_leave_releases_whole_and_the_next_build_succeeds(built
     assert publishing.staging_left >= 1
     assert _clean_marker(warehouse) is None, "a killed run must not leave a clean marker to build on"
 
-    # 2. the next build is a full one (nothing is known to match a release); killed as the changed source loads
+    # 2. the next build redoes that one-source rebuild (it recorded what it rebuilds before it started); killed as
+    #    the changed source loads
     loading = kill_trial(Trial(2, "at_step", 0.0, step=f"raw__{REVISED_SOURCE}"), mirror, warehouse, build=command)
     assert loading.phase == "build" and loading.exit_code == -9, loading
     assert loading.latest == first_release.name and not loading.new_complete_release
     assert _clean_marker(warehouse) is None
     assert tree_digest(first_release) == first_digest
 
-    # 3. the next build finds the database dirty, rebuilds in full and publishes
+    # 3. the next build redoes the source again, publishes, and the release has the republished figures
     result = run_cli("build", "--snapshot", str(mirror), "--warehouse", str(warehouse))
     assert result.returncode == 0, result.stderr[-4000:]
-    assert "full build: no record of a clean published build" in result.stdout
+    assert f"rebuilding {REVISED_SOURCE} and what depends on them" in result.stdout
+    assert "redoing run" in result.stdout and "did not publish" in result.stdout
     _, latest, staging_left = check_warehouse(warehouse / "releases", {})
     assert staging_left == 0
     assert not list((warehouse / "releases").glob(".latest.*"))
     assert latest == releases(warehouse / "releases")[-1].name != first_release.name
     assert tree_digest(first_release) == first_digest
+    assert _clean_marker(warehouse)["release_id"] == latest
+    with (
+        duckdb.connect(str(first_release / "ics_baseline.duckdb"), read_only=True) as old,
+        duckdb.connect(str(warehouse / "releases" / latest / "ics_baseline.duckdb"), read_only=True) as new,
+    ):
+        old_rates = dict(old.execute(_RATES).fetchall())
+        new_rates = dict(new.execute(_RATES).fetchall())
+    # every LA's 2025 rate rose 0.1 points in the republished file, so every ICB's did
+    assert set(old_rates) == set(new_rates) and len(new_rates) == 120
+    assert all(new_rates[key] - old_rates[key] == pytest.approx(0.1, abs=1e-9) for key in new_rates)
+
+
+_RATES = (
+    "select icb_code || '/' || icb_vintage, value from icb_indicators"
+    " where indicator_id = 'claimant_count_rate' and period = '2025'"
+)

@@ -45,7 +45,10 @@ from tests.http_fixtures import LoopbackOnlySession, RecordingHTTPServer, runnin
 
 SOURCE_ID = "ons_lad23_utla23_lookup"  # 14 kB csv, annual
 OTHER_SOURCE_ID = "ons_els_claimant_count"  # annual too
-READ_TIMEOUT = 0.2
+# The stall ("timeout") case's read timeout; every other test reads with a generous one (a busy machine must never
+# turn a healthy reply into a timeout).
+STALL_READ_TIMEOUT = 0.2
+READ_TIMEOUT = 30.0
 ATTEMPTS = 3
 
 
@@ -169,7 +172,8 @@ def _policy(**overrides: object) -> HttpPolicy:
 )
 def test_unavailable_publisher_is_retried_then_reported_as_unavailable(registry, server, tmp_path, failure):
     source = _http_source(registry, SOURCE_ID, server.serve("/file.csv", failure))
-    fetcher = Fetcher(tmp_path / "landing", mode="live", policy=_policy(), session=LoopbackOnlySession())
+    policy = _policy(read_timeout=STALL_READ_TIMEOUT) if failure.fault == "stall" else _policy()
+    fetcher = Fetcher(tmp_path / "landing", mode="live", policy=policy, session=LoopbackOnlySession())
 
     with pytest.raises(SourceUnavailableError, match=f"after {ATTEMPTS} attempts"):
         fetcher.fetch(source)
