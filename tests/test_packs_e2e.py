@@ -30,6 +30,8 @@ EXPECTED_SHEETS += ["Metadata", "Data quality", "About"]
 SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|html|csv)$")
 # Everything a release holds besides its packs (reports and workbooks): tables, bulk downloads, pages, manifest.
 NON_REPORT_BUDGET_BYTES = 30_000_000
+# The whole release directory: tables, downloads, pages, manifest and every pack (issue 11).
+RELEASE_BUDGET_BYTES = 60_000_000
 
 
 def _zip_members(path: Path) -> list[str]:
@@ -222,6 +224,26 @@ def test_everything_but_the_packs_stays_within_its_size_budget(release):
     # the plain CSVs and the redundant unpartitioned Parquet copy are gone: nothing large escapes the zips
     assert not [p for p in files if p.suffix == ".csv"]
     assert not (release / "icb_indicators.parquet").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 11: a snapshot release is 68.7 MB (reports 27.6 MB, workbooks 12.9 MB, the rest 28.2 MB); "
+    "what is left needs a decision (README, 'Whole release')",
+)
+def test_the_whole_release_stays_within_its_size_budget(release):
+    """Every file under the release directory, packs included: at most 60 MB on disk (the files' own bytes). The
+    message names the parts, so a breach says where the bytes went."""
+    files = [p for p in release.rglob("*") if p.is_file()]
+    sizes = {p: p.stat().st_size for p in files}
+    total = sum(sizes.values())
+    parts: dict[str, int] = {}
+    for path, size in sizes.items():
+        relative = path.relative_to(release)
+        part = relative.suffix if relative.parts[0] == "packs" else relative.parts[0]
+        parts[part] = parts.get(part, 0) + size
+    assert len([p for p in files if p.suffix == ".html" and "packs" in p.parts]) == 120
+    assert total <= RELEASE_BUDGET_BYTES, sorted(parts.items(), key=lambda item: -item[1])
 
 
 def _as_type(text: str, kind: str):

@@ -356,14 +356,14 @@ def _trend_rows(pack: IcbPack, latest: pd.DataFrame) -> tuple[list[dict], list[s
 
 
 def _trend_panels(rows: list[dict]) -> list[dict]:
-    """The trend rows as one panel per indicator: header lines and each series' (date, value, hover)."""
+    """The trend rows as one panel per indicator: header lines and each series' (date, value, period, value text)."""
     panels: dict[int, dict] = {}
     for row in rows:
         panel = panels.setdefault(
             row["order"], {"lines": row["label"].split("|"), "series": {"This ICB": [], "England": []}}
         )
-        hover = f"{row['series']}, {row['period']}: {row['value_text']}"
-        panel["series"][row["series"]].append((row["period_start"], row["value"], hover))
+        point = (row["period_start"], row["value"], row["period"], row["value_text"])
+        panel["series"][row["series"]].append(point)
     return [panels[order] for order in sorted(panels)]
 
 
@@ -486,7 +486,7 @@ def _domain_summary(pack: IcbPack) -> list[dict]:
     return out
 
 
-def _peer_section(pack: IcbPack, latest: pd.DataFrame) -> dict:
+def _peer_section(pack: IcbPack) -> dict:
     peers = pack.peers
     if peers.empty:
         return {"present": False}
@@ -501,24 +501,10 @@ def _peer_section(pack: IcbPack, latest: pd.DataFrame) -> dict:
                 for value in record.values()
             ]
         )
-    comparisons = []
-    if not latest.empty:
-        columns = ["title", "period", "unit", "value", "peer_group_value", "england_value"]
-        for row in latest.loc[latest["peer_group_value"].notna(), columns].itertuples(index=False):
-            comparisons.append(
-                {
-                    "title": row.title,
-                    "period": row.period,
-                    "value": format_value(row.value, row.unit),
-                    "peer": format_value(row.peer_group_value, row.unit),
-                    "england": format_value(row.england_value, row.unit),
-                }
-            )
     return {
         "present": True,
         "headers": [c.replace("_", " ").capitalize() for c in columns],
         "rows": rows,
-        "comparisons": comparisons,
     }
 
 
@@ -543,23 +529,31 @@ def _methods(latest: pd.DataFrame) -> dict:
     }
 
 
-def _caveats(latest: pd.DataFrame) -> list[dict]:
-    out = []
-    columns = ["title", "domain", "definition", "caveats", "publisher", "licence", "source_landing_page", "aggregation"]
+def _caveats(latest: pd.DataFrame) -> dict:
+    """Each indicator's definition and caveat, with its source as a number in a list of the distinct sources (a
+    publisher, licence and landing page are shared by many indicators: each is written once)."""
+    sources: dict[tuple[str, str, str], int] = {}
+    indicators = []
+    columns = ["title", "definition", "caveats", "publisher", "licence", "source_landing_page", "aggregation"]
     for row in latest[columns].itertuples(index=False):
-        out.append(
+        key = (_text(row.publisher), _text(row.licence), _text(row.source_landing_page))
+        number = sources.setdefault(key, len(sources) + 1)
+        indicators.append(
             {
                 "title": row.title,
-                "domain": row.domain,
                 "definition": _text(row.definition),
                 "caveats": _text(row.caveats),
-                "publisher": _text(row.publisher),
-                "licence": _text(row.licence),
-                "landing_page": _text(row.source_landing_page),
+                "source": number,
                 "aggregation": _text(row.aggregation).replace("_", " "),
             }
         )
-    return out
+    return {
+        "indicators": indicators,
+        "sources": [
+            {"number": n, "publisher": publisher, "licence": licence, "landing_page": page}
+            for (publisher, licence, page), n in sources.items()
+        ],
+    }
 
 
 MAP_LEGEND_TITLE = ("Residents in the most", "deprived 10% of areas", "(IMD 2025, %)")
@@ -651,7 +645,7 @@ def report_context(pack: IcbPack) -> dict:
         "trend_count": len(trend_titles),
         "trend_min_periods": TREND_MIN_PERIODS,
         "map": map_data,
-        "peers": _peer_section(pack, latest),
+        "peers": _peer_section(pack),
         "methods": _methods(latest),
         "caveats": _caveats(latest),
         "charts": charts,

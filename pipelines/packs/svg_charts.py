@@ -10,6 +10,7 @@ map shapes are `<path class="area">`.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -114,19 +115,18 @@ def spine_svg(rows: Sequence[dict], significance: dict[str, dict], title: str, d
         labels, full, middle, markers = [], [], [], []
         columns: list[list[str]] = [[] for _ in SPINE_TEXT_COLUMNS]
         for row in domain_rows:
-            cy = y + SPINE_ROW / 2
+            cy = y + 9  # whole pixels: the bars and the text sit on the pixel grid
             item = by_label.get(row["significance_label"], significance["not_compared"])
-            lo, hi = x0 + row["x_min"] * SPINE_WIDTH, x0 + row["x_max"] * SPINE_WIDTH
-            q1, q3 = x0 + row["x_q1"] * SPINE_WIDTH, x0 + row["x_q3"] * SPINE_WIDTH
+            lo, hi = round(x0 + row["x_min"] * SPINE_WIDTH), round(x0 + row["x_max"] * SPINE_WIDTH)
+            q1, q3 = round(x0 + row["x_q1"] * SPINE_WIDTH), round(x0 + row["x_q3"] * SPINE_WIDTH)
             hover = (
                 f"{row['title']} ({row['period']}): this ICB {row['value_text']}, England {row['england_text']}; "
-                f"ICB range {row['range_text']}; vs England: {row['significance_label']}; "
-                f"{row['polarity_text']}"
+                f"{row['significance_label']}; ICB range {row['range_text']}; {row['polarity_text']}"
             )
-            text_y, bar_y = num(cy + 4), num(cy - 5)
+            text_y, bar_y = cy + 4, cy - 5
             labels.append(f'<text y="{text_y}">{esc(truncate(row["title"], SPINE_LABEL_CHARS))}</text>')
-            full.append(f'<rect x="{num(lo)}" y="{bar_y}" width="{num(hi - lo)}" height="10"/>')
-            middle.append(f'<rect x="{num(q1)}" y="{bar_y}" width="{num(q3 - q1)}" height="10"/>')
+            full.append(f"M{lo},{bar_y}h{hi - lo}v10h{lo - hi}z")
+            middle.append(f"M{q1},{bar_y}h{q3 - q1}v10h{q1 - q3}z")
             for column, (field, _, _) in zip(columns, SPINE_TEXT_COLUMNS, strict=True):
                 column.append(f'<text y="{text_y}">{esc(row[field])}</text>')
             marker_x = x0 + row["x_value"] * SPINE_WIDTH
@@ -138,7 +138,7 @@ def spine_svg(rows: Sequence[dict], significance: dict[str, dict], title: str, d
         top = y - SPINE_ROW * len(domain_rows)
         # drawing order as the layers of a spine chart: ranges, England, markers; text beside
         body.append(f'<g transform="translate({x0 - 6},0)" text-anchor="end">{"".join(labels)}</g>')
-        body.append(f'<g fill="#e3e3e3">{"".join(full)}</g><g fill="#a8a8a8">{"".join(middle)}</g>')
+        body.append(f'<path d="{"".join(full)}" fill="#e3e3e3"/><path d="{"".join(middle)}" fill="#a8a8a8"/>')
         body.append(f'<path d="M{centre:g},{top}V{y}" stroke="#111" stroke-width="1.5"/>')
         body.append(f'<g stroke="#111" stroke-width=".6">{"".join(markers)}</g>')
         for column, (_, _, offset) in zip(columns, SPINE_TEXT_COLUMNS, strict=True):
@@ -194,9 +194,23 @@ def year_ticks(first: date, last: date) -> list[date]:
     return years[:1]
 
 
+def relative_path(points: Sequence[tuple[int, int]]) -> str:
+    """Whole-pixel points as one path: the first absolute, the rest relative (`l dx,dy`), a minus sign doubling as
+    the separator."""
+    (x, y), text = points[0], ""
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        dx, dy = x1 - x0, y1 - y0
+        text += (str(dx) if dx < 0 or not text else f",{dx}") + (str(dy) if dy < 0 else f",{dy}")
+    return f"M{x},{y}" + (f"l{text}" if text else "")
+
+
 def trend_svg(panels: Sequence[dict], title: str, desc: str) -> str:
-    """Panels, each {"lines": [header lines], "series": {"This ICB": [(date, value, hover)], "England": [...]}}:
-    one line chart per indicator, 3 to a row, each with its own scales."""
+    """Panels, each {"lines": [header lines], "series": {"This ICB": [(date, value, period, value text)],
+    "England": [...]}}: one line chart per indicator, 3 to a row, each with its own scales.
+
+    Each series is a `<g>` whose `<title>` lists every period and value (shown on hover over its line or any of its
+    points), so the page states each figure once; its line and points (whole-pixel circles of radius 2 with a
+    1.6 px outline) take their colour from the group."""
     cell_w = TREND_AXIS_WIDTH + TREND_PLOT_WIDTH + 26
     header_h = TREND_HEADER_LINES * TREND_LINE_HEIGHT + 4
     cell_h = header_h + TREND_PLOT_HEIGHT + 18 + 18
@@ -212,17 +226,20 @@ def trend_svg(panels: Sequence[dict], title: str, desc: str) -> str:
             f'<circle cx="{x + 13}" cy="10" r="3" fill="{colour}"/><text x="{x + 32}" y="14">{name}</text>'
         )
         x += 110
+    # axes and tick labels of every panel share their style: one group, one style each
+    out.append('<g font-size="10" fill="#444">')
     for i, panel in enumerate(panels):
         left = (i % TREND_COLUMNS) * cell_w + TREND_AXIS_WIDTH
         top = legend_h + (i // TREND_COLUMNS) * cell_h
         plot_top = top + header_h
         out.append(f'<g class="panel" transform="translate({left},{plot_top})">')
-        out.append('<text font-size="11">')
         lines = panel["lines"]
         first_y = -8 - TREND_LINE_HEIGHT * (len(lines) - 1)
+        out.append(f'<text y="{first_y}" font-size="11" fill="#111">')
         for j, line in enumerate(lines):
             weight = ' font-weight="bold"' if j < len(lines) - 1 else ""
-            out.append(f'<tspan x="0" y="{first_y + j * TREND_LINE_HEIGHT}"{weight}>{esc(line)}</tspan>')
+            step = f' dy="{TREND_LINE_HEIGHT}"' if j else ""
+            out.append(f'<tspan x="0"{step}{weight}>{esc(line)}</tspan>')
         out.append("</text>")
         points = [p for series in panel["series"].values() for p in series]
         values = [p[1] for p in points]
@@ -231,40 +248,39 @@ def trend_svg(panels: Sequence[dict], title: str, desc: str) -> str:
         d0, d1 = min(days), max(days)
         span = (d1 - d0) or 1
 
-        def sx(d: date, d0=d0, span=span) -> float:
-            return (d.toordinal() - d0) / span * TREND_PLOT_WIDTH
+        def sx(d: date, d0=d0, span=span) -> int:
+            return round((d.toordinal() - d0) / span * TREND_PLOT_WIDTH)
 
-        def sy(v: float, lo=lo, hi=hi) -> float:
-            return TREND_PLOT_HEIGHT - (v - lo) / (hi - lo) * TREND_PLOT_HEIGHT
+        def sy(v: float, lo=lo, hi=hi) -> int:
+            return round(TREND_PLOT_HEIGHT - (v - lo) / (hi - lo) * TREND_PLOT_HEIGHT)
 
         # axes: y ticks with light grid, x year ticks
-        grid = "".join(f"M0,{num(sy(t))}h{TREND_PLOT_WIDTH}" for t in ticks)
-        out.append(f'<path d="{grid}" stroke="#e6e6e6"/>')
-        out.append(f'<path d="M0,0V{TREND_PLOT_HEIGHT}H{TREND_PLOT_WIDTH}" stroke="#888" fill="none"/>')
-        out.append('<g text-anchor="end" font-size="10" fill="#444">')
-        for t in ticks:
-            out.append(f'<text x="-4" y="{num(sy(t) + 3.5)}">{tick_label(t, step)}</text>')
-        out.append('</g><g text-anchor="middle" font-size="10" fill="#444">')
         first, last = date.fromordinal(d0), date.fromordinal(d1)
         years = year_ticks(first, last) or [first]
-        marks = "".join(f"M{num(sx(tick))},{TREND_PLOT_HEIGHT}v4" for tick in years)
-        out.append(f'<path d="{marks}" stroke="#888"/>')
-        for tick in years:
-            out.append(f'<text x="{num(sx(tick))}" y="{TREND_PLOT_HEIGHT + 15}">{tick.year}</text>')
+        grid = "".join(f"M0,{sy(t)}h{TREND_PLOT_WIDTH}" for t in ticks)
+        marks = "".join(f"M{sx(tick)},{TREND_PLOT_HEIGHT}v4" for tick in years)
+        out.append(f'<path d="{grid}" stroke="#e6e6e6"/>')
+        out.append(f'<path d="M0,0V{TREND_PLOT_HEIGHT}H{TREND_PLOT_WIDTH}{marks}" stroke="#888" fill="none"/>')
+        out.append('<g text-anchor="end" transform="translate(-4,4)">')
+        out.extend(f'<text y="{sy(t)}">{tick_label(t, step)}</text>' for t in ticks)
+        out.append(f'</g><g text-anchor="middle" transform="translate(0,{TREND_PLOT_HEIGHT + 15})">')
+        out.extend(f'<text x="{sx(tick)}">{tick.year}</text>' for tick in years)
         out.append("</g>")
         for name, series in panel["series"].items():
             if not series:
                 continue
             colour, dash = TREND_SERIES[name]
-            coords = [(num(sx(d)), num(sy(v))) for d, v, _ in series]
-            path = "M" + "L".join(f"{cx},{cy}" for cx, cy in coords)
-            out.append(f'<path d="{path}" stroke="{colour}" stroke-width="1.6" fill="none"{dash}/>')
-            out.append(f'<g fill="{colour}">')
-            for (cx, cy), (_, _, hover) in zip(coords, series, strict=True):
-                out.append(f'<circle class="point" cx="{cx}" cy="{cy}" r="3"><title>{esc(hover)}</title></circle>')
+            coords = [(sx(d), sy(v)) for d, v, _, _ in series]
+            listed = "; ".join(f"{period} {text}" for _, _, period, text in series)
+            # the group's title names the series' every value; its line and points share its colour
+            out.append(
+                f'<g fill="{colour}" stroke="{colour}" stroke-width="1.6"><title>{esc(name)}: {esc(listed)}</title>'
+            )
+            out.append(f'<path d="{relative_path(coords)}" fill="none"{dash}/>')
+            out.extend(f'<circle class="point" cx="{cx}" cy="{cy}" r="2"/>' for cx, cy in coords)
             out.append("</g>")
         out.append("</g>")
-    out.append("</svg>")
+    out.append("</g></svg>")
     return "".join(out)
 
 
@@ -275,7 +291,7 @@ def trend_svg(panels: Sequence[dict], title: str, desc: str) -> str:
 MAP_WIDTH = 520
 MAP_HEIGHT = 480
 MAP_LEGEND_WIDTH = 180
-MAP_TOLERANCE_PX = 0.7
+MAP_TOLERANCE_PX = 1.0
 # Vega's "purples" scheme (d3-scale-chromatic), interpolated in RGB.
 PURPLES = ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#54278f", "#3f007d"]
 NO_DATA_FILL = "#f2f2f2"
