@@ -67,10 +67,39 @@ def _build_warehouse(warehouse: Path, snapshot_dir: Path) -> Path:
     return warehouse
 
 
+# The modules that run builds of their own, longest first. Two workers share the run (pyproject.toml: -n 2 --dist
+# loadscope, one module per worker at a time, in the order below): the first module makes the session's snapshot
+# build while the other worker runs the modules that need no build, then the long rebuilds start, so the two
+# workers finish together instead of one waiting on a long module started last.
+REBUILDING_MODULES = [
+    "test_sigkill.py",
+    "test_stale_sources_e2e.py",
+    "test_revisions.py",
+    "test_bad_input_blocks_publication.py",
+    "test_incremental_e2e.py",
+    "test_series_breaks.py",
+]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Every test that needs the snapshot build is an end-to-end test, whatever its module says, so that
-    `pytest -m "not e2e"` is the quick loop (it runs before `-m` deselects)."""
+    `pytest -m "not e2e"` is the quick loop (it runs before `-m` deselects); then the order above."""
+    e2e_modules = set()
     for item in items:
         if "built_warehouse" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.e2e)
+        if item.get_closest_marker("e2e"):
+            e2e_modules.add(item.path.name)
+
+    def rank(item) -> int:
+        name = item.path.name
+        if name == REBUILDING_MODULES[0]:
+            return 0
+        if name not in e2e_modules:
+            return 1
+        if name in REBUILDING_MODULES:
+            return 2 + REBUILDING_MODULES.index(name)
+        return 2 + len(REBUILDING_MODULES)
+
+    items.sort(key=rank)  # stable: tests keep their order within a module
