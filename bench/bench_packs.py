@@ -157,8 +157,11 @@ def main() -> None:
         "median_wall_seconds": median_wall,
         "median_parts_seconds": {k: statistics.median(r.get(k, 0.0) for r in runs) for k in parts},
         "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+        # the target is for the 120 packs (workbook + report each, over both processes); the wall time adds
+        # the bulk downloads, loading the release and importing the modules
         "target_seconds": TARGET_SECONDS,
-        "target_met": median_wall <= TARGET_SECONDS,
+        "target_measure": "median_parts_seconds.packs_seconds",
+        "target_met": statistics.median(r["packs_seconds"] for r in runs) <= TARGET_SECONDS,
     }
     out = ROOT / "bench" / "results" / "packs.json"
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"quick": 90.0, "full": 480.0}
-SUMMARY = re.compile(r"=+ (?P<summary>.*(passed|failed|error).*) in [0-9.]+s")
+# "=== 418 passed in 583.12s ===" or, with -q, "418 passed, 9 deselected in 70.1s"
+SUMMARY = re.compile(r"^=*\s*(?P<summary>\d+ (passed|failed|error).*?) in [0-9.]+s")
 DURATION = re.compile(r"^(?P<seconds>[0-9.]+)s (?P<when>call|setup|teardown)\s+(?P<test>\S+)$")
 
 

@@ -56,7 +56,7 @@ while True:
             errors.append(f"{type(exc).__name__}: {exc}")
     if ok and str(database.resolve().parent.name) == release:
         rounds_on[release] = rounds_on.get(release, 0) + 1
-    time.sleep(0.1)  # a tool polling every tenth of a second; faster only starves the build on 2 cores
+    time.sleep(0.25)  # a tool polling four times a second; faster only starves the build on 2 cores
 print(json.dumps({"queries": done, "errors": errors[:10], "error_count": len(errors),
                   "releases_seen": sorted(releases_seen)}))
 """
