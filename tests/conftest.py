@@ -92,6 +92,11 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("e2e"):
             e2e_modules.add(item.path.name)
 
+    # xdist queues two modules per worker at the start: the worker making the session build gets the first and
+    # the third, so the third is the smallest module that needs no build and the other worker takes the rest.
+    no_build = [i for i in items if i.path.name not in e2e_modules]
+    light = min(no_build, key=lambda i: _module_size(items, i), default=None)
+
     def rank(item) -> int:
         name = item.path.name
         if name == REBUILDING_MODULES[0]:
@@ -99,7 +104,18 @@ def pytest_collection_modifyitems(config, items):
         if name not in e2e_modules:
             return 1
         if name in REBUILDING_MODULES:
-            return 2 + REBUILDING_MODULES.index(name)
-        return 2 + len(REBUILDING_MODULES)
+            return 3 + REBUILDING_MODULES.index(name)
+        return 3 + len(REBUILDING_MODULES)
 
     items.sort(key=rank)  # stable: tests keep their order within a module
+    if light is not None:  # third module in the run: after the first module that needs no build
+        moved = [i for i in items if i.path == light.path]
+        rest = [i for i in items if i.path != light.path]
+        modules = list(dict.fromkeys(i.path for i in rest))
+        if len(modules) > 2:
+            at = next(n for n, i in enumerate(rest) if i.path == modules[2])
+            items[:] = rest[:at] + moved + rest[at:]
+
+
+def _module_size(items, item) -> int:
+    return sum(1 for other in items if other.path == item.path)
