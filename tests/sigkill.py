@@ -25,7 +25,8 @@ class Trial:
     n: int
     mode: str  # "after_start", "at_step" (a step's start in the build's event log) or "during_publication"
     delay: float
-    step: str | None = None  # for "at_step": the Dagster step key whose STEP_START triggers the kill
+    step: str | None = None  # for "at_step": the Dagster step key whose event triggers the kill
+    event: str = "STEP_START"  # for "at_step": which of that step's events (e.g. ASSET_MATERIALIZATION)
     killed_at: float | None = None  # seconds after start; None: the build finished first
     phase: str = ""  # what was happening at the kill
     exit_code: int | None = None
@@ -102,8 +103,9 @@ def run_build(snapshot: Path, warehouse: Path) -> subprocess.CompletedProcess:
     return subprocess.run(build_command(snapshot, warehouse), cwd=ROOT, env=_env(), capture_output=True, text=True)
 
 
-def step_started(events_log: Path, step: str) -> bool:
-    """Whether the build's JSON-lines event log (line-buffered, truncated when a build starts) shows `step` start."""
+def step_started(events_log: Path, step: str, event_type: str = "STEP_START") -> bool:
+    """Whether the build's JSON-lines event log (line-buffered, truncated when a build starts) shows `step` start
+    (or another of its events)."""
     try:
         lines = events_log.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -113,7 +115,7 @@ def step_started(events_log: Path, step: str) -> bool:
             event = json.loads(line)
         except json.JSONDecodeError:  # the line being written
             continue
-        if event.get("event") == "STEP_START" and event.get("step") == step:
+        if event.get("event") == event_type and event.get("step") == step:
             return True
     return False
 
@@ -143,7 +145,7 @@ def kill_trial(
     )
     deadline = started + trial.delay if trial.mode == "after_start" else None
     while proc.poll() is None and time.monotonic() - started < timeout:
-        if deadline is None and trial.mode == "at_step" and step_started(events_log, trial.step or ""):
+        if deadline is None and trial.mode == "at_step" and step_started(events_log, trial.step or "", trial.event):
             deadline = time.monotonic() + trial.delay
         publishing = trial.mode == "during_publication" and releases_dir.exists()
         if deadline is None and publishing and set(releases_dir.glob(".staging-*")) - abandoned:

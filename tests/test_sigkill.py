@@ -2,9 +2,9 @@
 
 On a copy of the session's warehouse, builds are killed at moments read from the build's own event log or
 release directory (never after a guessed delay): a one-source rebuild while its release is being assembled in
-`.staging-*`, then the next build (which redoes that rebuild) as the changed source's raw step starts. A trial
-whose build finished before reaching its moment fails. The build after the kills redoes the rebuild again and
-publishes the republished figures. The seeded ten-trial run at random moments of full builds is
+`.staging-*`, then the next build (which redoes that rebuild) once the changed source's raw table is written. A
+trial whose build finished before reaching its moment fails. The build after the kills redoes the rebuild again
+and publishes the republished figures. The seeded ten-trial run at random moments of full builds is
 bench/fault_sigkill.py (results in bench/results/sigkill.json).
 """
 
@@ -53,8 +53,9 @@ def test_sigkilled_builds_leave_releases_whole_and_the_next_build_succeeds(built
     assert _clean_marker(warehouse) is None, "a killed run must not leave a clean marker to build on"
 
     # 2. the next build redoes that one-source rebuild (it recorded what it rebuilds before it started); killed as
-    #    the changed source loads
-    loading = kill_trial(Trial(2, "at_step", 0.0, step=f"raw__{REVISED_SOURCE}"), mirror, warehouse, build=command)
+    #    soon as the changed source's raw table is written (its materialisation event: the database is dirty)
+    loading_moment = Trial(2, "at_step", 0.0, step=f"raw__{REVISED_SOURCE}", event="ASSET_MATERIALIZATION")
+    loading = kill_trial(loading_moment, mirror, warehouse, build=command)
     assert loading.phase == "build" and loading.exit_code == -9, loading
     assert loading.latest == first_release.name and not loading.new_complete_release
     assert _clean_marker(warehouse) is None
