@@ -14,14 +14,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_DIR = (PROJECT_ROOT.parent / "shared" / "snapshot").resolve()
 
 
+def cli_command(*args: str) -> list[str]:
+    """`ics-baseline ARGS` with this interpreter, for a subprocess (run_cli, or Popen where a test watches it)."""
+    return [sys.executable, "-m", "pipelines.cli", *args]
+
+
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment without any ICS_BASELINE_ setting (the test's own choices leak into no build), plus `env`."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ICS_BASELINE_")} | (env or {})
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run `ics-baseline` in a subprocess, as a user would, so environment and DuckDB state never leak."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ICS_BASELINE_")}
-    full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", *args],
+        cli_command(*args),
         cwd=PROJECT_ROOT,
-        env=full_env,
+        env=cli_env(env),
         capture_output=True,
         text=True,
         timeout=timeout,

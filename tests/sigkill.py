@@ -12,10 +12,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from tests.conftest import cli_command, cli_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,20 +88,14 @@ def check_warehouse(releases_dir: Path, before: dict[str, dict[str, str]]) -> tu
     return bool(new), latest, len(staging)
 
 
-def build_command(snapshot: Path, warehouse: Path) -> list[str]:
-    # --force: these are full rebuilds on an unchanged snapshot, which would otherwise find nothing to do
-    return [
-        sys.executable, "-m", "pipelines.cli", "build", "--force",
-        "--snapshot", str(snapshot), "--warehouse", str(warehouse),
-    ]  # fmt: skip
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("ICS_BASELINE_")}
+def build_command(snapshot: Path, warehouse: Path, force: bool = True) -> list[str]:
+    # --force (the default): full rebuilds on an unchanged snapshot, which would otherwise find nothing to do
+    flags = ["--force"] if force else []
+    return cli_command("build", *flags, "--snapshot", str(snapshot), "--warehouse", str(warehouse))
 
 
 def run_build(snapshot: Path, warehouse: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(build_command(snapshot, warehouse), cwd=ROOT, env=_env(), capture_output=True, text=True)
+    return subprocess.run(build_command(snapshot, warehouse), cwd=ROOT, env=cli_env(), capture_output=True, text=True)
 
 
 def step_started(events_log: Path, step: str, event_type: str = "STEP_START") -> bool:
@@ -138,7 +133,7 @@ def kill_trial(
     proc = subprocess.Popen(
         build or build_command(snapshot, warehouse),
         cwd=ROOT,
-        env=_env(),
+        env=cli_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # dbt runs as a child process: kill the whole group, as an OOM killer or reboot would

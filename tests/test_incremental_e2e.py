@@ -5,10 +5,8 @@ build that did not publish forces a full rebuild."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,8 +16,8 @@ import pytest
 from pipelines.incremental import MARKER_NAME, code_fingerprint, plan_build, read_marker
 from pipelines.settings import Settings
 from tests.concurrent_readers import start_readers
-from tests.conftest import PROJECT_ROOT, run_cli
-from tests.sigkill import step_started
+from tests.conftest import PROJECT_ROOT, cli_env, run_cli
+from tests.sigkill import build_command, step_started
 from tests.snapshots import REVISED_SOURCE, mirror_with_revised_claimant_counts
 
 pytestmark = pytest.mark.e2e
@@ -59,13 +57,12 @@ def test_nothing_changed_means_nothing_to_do(warehouse, snapshot_dir):
 def _build_with_readers(snapshot: Path, warehouse: Path, stop_file: Path) -> tuple[int, str, str, list[dict]]:
     """Run a build; when its publication step starts (seen in the build's event log), four analysts start polling
     `releases/latest`, and each stops once it has read the release the build published."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ICS_BASELINE_")}
     events_log = warehouse / "logs" / "build-events.jsonl"
     events_log.unlink(missing_ok=True)
     build = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "build", "--snapshot", str(snapshot), "--warehouse", str(warehouse)],
+        build_command(snapshot, warehouse, force=False),
         cwd=PROJECT_ROOT,
-        env=env,
+        env=cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -122,21 +122,22 @@ def _start_chromium(*, javascript: bool) -> webdriver.Chrome:
         return webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
 
 
+def _module_browser(javascript: bool) -> Iterator[webdriver.Chrome]:
+    _require_browser()
+    driver = _start_chromium(javascript=javascript)
+    yield driver
+    driver.quit()
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[webdriver.Chrome]:
     """One browser (JavaScript on) for the whole module: starting Chromium costs about a second."""
-    _require_browser()
-    driver = _start_chromium(javascript=True)
-    yield driver
-    driver.quit()
+    yield from _module_browser(javascript=True)
 
 
 @pytest.fixture(scope="module")
 def chromium_without_javascript() -> Iterator[webdriver.Chrome]:
-    _require_browser()
-    driver = _start_chromium(javascript=False)
-    yield driver
-    driver.quit()
+    yield from _module_browser(javascript=False)
 
 
 # Pixels of a PNG screenshot, read through a canvas in a JavaScript-enabled browser (a page with scripts blocked

@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 
 import duckdb
 import pytest
 
 from pipelines.incremental import MARKER_NAME
 from tests.conftest import run_cli
-from tests.sigkill import Trial, check_warehouse, kill_trial, releases, tree_digest
+from tests.sigkill import Trial, build_command, check_warehouse, kill_trial, releases, tree_digest
 from tests.snapshots import REVISED_SOURCE, mirror_with_revised_claimant_counts
 
 pytestmark = pytest.mark.e2e
-
-
-def _incremental_build(snapshot, warehouse) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli", "build", "--snapshot", str(snapshot), "--warehouse", str(warehouse)]
 
 
 def _clean_marker(warehouse) -> dict | None:
@@ -43,7 +38,7 @@ def test_sigkilled_builds_leave_releases_whole_and_the_next_build_succeeds(built
     mirror_with_revised_claimant_counts(snapshot_dir, mirror)
     first_release = releases(warehouse / "releases")[0]
     first_digest = tree_digest(first_release)
-    command = _incremental_build(mirror, warehouse)
+    command = build_command(mirror, warehouse, force=False)
 
     # 1. during publication of a one-source rebuild: the models were rebuilt, the release half written in staging
     publishing = kill_trial(Trial(1, "during_publication", 0.5), mirror, warehouse, build=command)
