@@ -77,6 +77,17 @@ def _back_transform(values: np.ndarray, value_type: int) -> np.ndarray:
     return values
 
 
+def _back_transform_in_place(values: np.ndarray, value_type: int) -> None:
+    """`_back_transform` overwriting `values`: the simulation's draws are large and used once."""
+    if value_type == 1:
+        np.exp(values, out=values)
+    elif value_type == 2:
+        np.negative(values, out=values)
+        np.exp(values, out=values)
+        values += 1
+        np.divide(1, values, out=values)
+
+
 def _r_round(x: float) -> int:
     """R's round(): halves go to the even integer, as Python's round() does."""
     return round(x)
@@ -144,10 +155,14 @@ def phe_sii(
         rii = 1 / rii
 
     rng = rng if rng is not None else np.random.default_rng()
-    normal = rng.standard_normal(size=(repetitions, len(value))) * se_calc + transformed
-    draws = _back_transform(normal, value_type)
+    # in place: the same operations in the same order as `normal * se + value`, without a temporary per step
+    draws = rng.standard_normal(size=(repetitions, len(value)))
+    draws *= se_calc
+    draws += transformed
+    _back_transform_in_place(draws, value_type)
+    draws *= sqrt_a
     # every draw's (intercept, slope); einsum rather than @, which is several times slower on this shape
-    params = np.einsum("rq,kq->rk", draws * sqrt_a, estimator)
+    params = np.einsum("rq,kq->rk", draws, estimator)
     sim_sii = np.sort(multiplier * params[:, 1])
     sim_rii = (params[:, 1] + params[:, 0]) / params[:, 0]
     if multiplier < 0:

@@ -21,11 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from pipelines.freshness import freshness_rows
-from pipelines.packs.build import build_release_outputs
-from pipelines.packs.bulk import zip_file
 from pipelines.registry import Registry
 from pipelines.settings import PROJECT_ROOT, WAREHOUSE_FILE_NAME
 
@@ -236,17 +233,23 @@ def publish_release(
     checks: list[dict[str, Any]],
     fetch_mode: str,
     now: datetime | None = None,
-    outputs: ReleaseOutputs | None = build_release_outputs,
+    outputs: ReleaseOutputs | str | None = "packs",
     revisions: dict[str, Any] | None = None,
     registry: Registry | None = None,
     today: date | None = None,
 ) -> Release:
     """Assemble a release in staging, then make it visible with one rename.
 
-    `outputs` writes the packs, bulk downloads and index into the staging directory (None: tables only, for tests
-    of the publication mechanics on a minimal database). With `registry`, the release also says how current each
-    source's data is on `today` (table `source_freshness`, and each source's entry in the manifest).
+    `outputs` writes the packs, bulk downloads and index into the staging directory ("packs", the default: the
+    real ones; None: tables only, for tests of the publication mechanics on a minimal database). With `registry`,
+    the release also says how current each source's data is on `today` (table `source_freshness`, and each
+    source's entry in the manifest).
     """
+    if outputs == "packs":
+        # imported here: pandas and the pack writers cost two seconds, which read-only commands never need
+        from pipelines.packs.build import build_release_outputs
+
+        outputs = build_release_outputs
     now = now or datetime.now(UTC)
     releases_dir.mkdir(parents=True, exist_ok=True)
     remove_abandoned_staging(releases_dir)
@@ -320,6 +323,8 @@ def _publish_source_freshness(
         periods = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
     artefacts = {row["source_id"]: row for row in sources.to_dict(orient="records")}
     rows = freshness_rows(registry, periods, artefacts, today)
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=list(SOURCE_FRESHNESS_COLUMNS)).astype(object)
     frame = frame.where(frame.notna(), None)
     con.register("source_freshness_rows", frame)
@@ -413,6 +418,8 @@ def _assemble(
         con.execute("checkpoint release")
     finally:
         con.close()
+    from pipelines.packs.bulk import zip_file
+
     zip_file(staging / "icb_indicators.csv", staging / "icb_indicators.csv.zip", release_id)
 
     if row_counts["icb_indicators"] == 0:

@@ -7,20 +7,25 @@ standard error of each decile comes from its 95% Wilson limits (as phe_proportio
 The multiplier is -1 (-100 for percent measures), phe_sii's way to reverse the direction: SII = fitted value at
 the most deprived end minus at the least deprived end, in the measure's unit (positive = higher where more
 deprived), and RII = fitted most deprived / fitted least deprived. Every series is seeded from its own inputs,
-so a rebuild is byte-identical and an ICB unchanged between vintages gets the same limits (computed once).
+so a rebuild is byte-identical and an ICB unchanged between vintages gets the same limits (computed once); the
+series are simulated in threads, one per core.
 """
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
-from pipelines.phe_sii import DEFAULT_REPETITIONS, content_seed, phe_sii, wilson_limits
+from pipelines.phe_sii import DEFAULT_REPETITIONS, SiiResult, content_seed, phe_sii, wilson_limits
 
 GRAIN = ["icb_code", "icb_vintage", "measure_id", "period", "imd_edition"]
 QUANTILES = 10
 LEVELS = (0.95, 0.998)
 
 
-def _fit(series: pd.DataFrame, cache: dict) -> dict:
+def _inputs(series: pd.DataFrame) -> tuple[dict, tuple | None]:
+    """The row's counts of deciles and, when phe_sii can fit the series, the inputs of its simulation."""
     series = series.sort_values("imd_decile")
     present = series[(series["denominator"] > 0) & series["value"].notna()]
     row = {"quantiles_used": len(present), "not_computed_reason": None}
@@ -28,29 +33,35 @@ def _fit(series: pd.DataFrame, cache: dict) -> dict:
         row["not_computed_reason"] = (
             f"phe_sii needs all {QUANTILES} local deciles with a population; {len(present)} have one"
         )
-        return row
+        return row, None
     numerator = present["numerator"].to_numpy(dtype=float)
     denominator = present["denominator"].to_numpy(dtype=float)
     if np.any(numerator <= 0) or np.any(numerator >= denominator):
         row["not_computed_reason"] = "a local decile's proportion is 0 or 1, which has no logit"
-        return row
+        return row, None
     multiplier = -100.0 if series["unit"].iloc[0] == "percent" else -1.0
-    # identical inputs (an ICB unchanged between vintages) are simulated once
-    cached = (numerator.tobytes(), denominator.tobytes(), multiplier)
-    if cached not in cache:
-        lower, upper = wilson_limits(numerator, denominator)
-        cache[cached] = phe_sii(
-            denominator,
-            numerator / denominator,
-            value_type=2,
-            lower_cl=lower,
-            upper_cl=upper,
-            multiplier=multiplier,
-            repetitions=DEFAULT_REPETITIONS,
-            confidence=LEVELS,
-            rng=np.random.default_rng(content_seed(numerator, denominator, extra=str(multiplier))),
-        )
-    result = cache[cached]
+    return row, (numerator.tobytes(), denominator.tobytes(), multiplier)
+
+
+def _simulate(inputs: tuple) -> SiiResult:
+    numerator_bytes, denominator_bytes, multiplier = inputs
+    numerator = np.frombuffer(numerator_bytes)
+    denominator = np.frombuffer(denominator_bytes)
+    lower, upper = wilson_limits(numerator, denominator)
+    return phe_sii(
+        denominator,
+        numerator / denominator,
+        value_type=2,
+        lower_cl=lower,
+        upper_cl=upper,
+        multiplier=multiplier,
+        repetitions=DEFAULT_REPETITIONS,
+        confidence=LEVELS,
+        rng=np.random.default_rng(content_seed(numerator, denominator, extra=str(multiplier))),
+    )
+
+
+def _fill(row: dict, multiplier: float, result: SiiResult) -> dict:
     row.update(sii=result.sii, rii=result.rii, sii_multiplier=multiplier)
     for level, suffix in zip(LEVELS, ("95", "998"), strict=True):
         row[f"sii_lower_{suffix}"], row[f"sii_upper_{suffix}"] = result.sii_limits[level]
@@ -62,10 +73,18 @@ def model(dbt, session):
     dbt.config(materialized="table")
     deciles = dbt.ref("int_icb_imd_local_decile_measures_aggregated").df()
     outcomes = deciles[deciles["measure_kind"] == "outcome"]
-    cache: dict = {}
-    rows = []
+    rows, inputs = [], []
     for key, series in outcomes.groupby(GRAIN, sort=True):
-        rows.append(dict(zip(GRAIN, key, strict=True)) | _fit(series, cache))
+        row, simulation = _inputs(series)
+        rows.append(dict(zip(GRAIN, key, strict=True)) | row)
+        inputs.append(simulation)
+    # Identical inputs (an ICB unchanged between vintages) are simulated once. Each series has its own seeded
+    # generator and numpy releases the GIL while drawing, so threads use every core and the limits are the same
+    # whatever the order the series finish in.
+    unique = list(dict.fromkeys(i for i in inputs if i is not None))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = dict(zip(unique, pool.map(_simulate, unique), strict=True))
+    rows = [row if i is None else _fill(row, i[2], results[i]) for row, i in zip(rows, inputs, strict=True)]
     columns = [
         *GRAIN,
         "quantiles_used",
