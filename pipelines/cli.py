@@ -164,13 +164,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     """Regenerate one ICB's pack (workbook, report, CSV) from the latest release, into --out."""
+    from pipelines.operations import resolve_release
     from pipelines.packs.build import write_pack
     from pipelines.packs.data import ReleaseData
     from pipelines.release import latest_release
     from pipelines.settings import get_settings
 
     settings = get_settings()
-    release = Path(args.release).resolve() if args.release else latest_release(settings.releases_dir)
+    # an unknown release id is an OperationError, a usage error (main)
+    release = resolve_release(settings.releases_dir, args.release) if args.release else None
+    release = release or latest_release(settings.releases_dir)
     if release is None or not release.is_dir():
         print(f"no published release in {settings.releases_dir}; run `ics-baseline build` first", file=sys.stderr)
         return EXIT_USAGE
@@ -428,11 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--icb", required=True, help="ICB code, e.g. E54000057")
     pack.add_argument(
         "--vintage",
-        choices=["ICB22", "ICB24", "ICB26", "icb22", "icb24", "icb26"],
-        help="boundary vintage (default: every vintage the ICB exists in)",
+        help="boundary vintage, e.g. ICB24, of any in the release, with packs or not (default: every vintage the"
+        " ICB exists in)",
     )
     pack.add_argument("--out", default="packs", help="output directory (default ./packs)")
-    pack.add_argument("--release", help="release directory (default: the latest release)")
+    pack.add_argument("--release", help="release id or directory (default: the latest release)")
     pack.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
     pack.set_defaults(func=cmd_pack)
 

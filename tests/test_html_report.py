@@ -102,6 +102,15 @@ def _with_class(svg: ET.Element, tag: str, cls: str) -> list[ET.Element]:
     return [e for e in elements if cls in (e.get("class") or "").split()]
 
 
+def _dots(points: ET.Element) -> list[tuple[int, int]]:
+    """The dots of a trend `path.points`: each a zero-length subpath `Mx,yh0`, drawn by its round cap."""
+    d = points.get("d") or ""
+    dots = re.findall(r"M(-?\d+),(-?\d+)h0", d)
+    assert "".join(f"M{x},{y}h0" for x, y in dots) == d, d  # nothing else in the path
+    assert points.get("stroke-linecap") == "round"
+    return [(int(x), int(y)) for x, y in dots]
+
+
 def _title(element: ET.Element) -> str:
     title = element.find(f"{SVG}title")
     return "" if title is None else (title.text or "")
@@ -265,15 +274,15 @@ def test_trend_panels_carry_every_period_of_the_icb_and_england(rendered):
     expected = with_value[with_value["title"].isin(expected_titles)]
     expected_points = len(expected) + int(expected["england_value"].notna().sum())
     svg, _ = _figure(path.read_text(encoding="utf-8"), "trend-chart")
-    points = _with_class(svg, "circle", "point")
+    points = [dot for dots in _with_class(svg, "path", "points") for dot in _dots(dots)]
     assert len(points) == expected_points == context["chart_counts"]["trend-chart"]["points"]
     # each series is one group whose hover text lists its every period and value, in order, with one point each
-    groups = [g for g in svg.iter(f"{SVG}g") if g.findall(f"{SVG}circle")]
-    assert sum(len(_with_class(g, "circle", "point")) for g in groups) == len(points)
+    groups = [g for g in svg.iter(f"{SVG}g") if _with_class(g, "path", "points")]
     listed = {}
     for group in groups:
         name, _, values = _title(group).partition(": ")
-        assert len(_with_class(group, "circle", "point")) == len(values.split("; ")), _title(group)
+        (dots,) = _with_class(group, "path", "points")
+        assert len(_dots(dots)) == len(values.split("; ")), _title(group)
         listed.setdefault(name, []).extend(values.split("; "))
     for name in ("This ICB", "England"):
         drawn = trends[trends["series"] == name].sort_values(["order", "period_start"])

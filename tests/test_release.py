@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipelines.packs.data import vintages_with_packs
 from pipelines.release import (
     LATEST,
     PUBLISHED_TABLES,
@@ -247,3 +248,21 @@ def test_releases_prune_command(tmp_path):
     refused = run_cli("releases", "prune", "--keep", "0", "--warehouse", str(warehouse))
     assert refused.returncode == 2 and "at least 1" in refused.stderr
     assert sorted(p.name for p in (warehouse / "releases").iterdir()) == sorted([*ids[2:], LATEST])
+
+
+@pytest.mark.parametrize(
+    ("made_on", "expected"),
+    [
+        # ICB24 was last in force on 31 March 2026: packs until a year after that day, not on it
+        (date(2026, 12, 6), ["ICB24", "ICB26", "ICB99"]),
+        (date(2027, 3, 31), ["ICB24", "ICB26", "ICB99"]),
+        (date(2027, 4, 1), ["ICB26", "ICB99"]),
+        # ICB22 gave way to ICB24 on 1 April 2023
+        (date(2024, 3, 31), ["ICB22", "ICB24", "ICB26", "ICB99"]),
+        (date(2024, 4, 1), ["ICB24", "ICB26", "ICB99"]),
+        (date(2024, 2, 29), ["ICB22", "ICB24", "ICB26", "ICB99"]),
+    ],
+)
+def test_packs_are_written_for_the_vintages_in_force_in_the_year_before_the_release(made_on, expected):
+    # ICB99 stands for a vintage no declaration covers yet (a future boundary change): it always gets packs
+    assert vintages_with_packs(["ICB22", "ICB24", "ICB26", "ICB99"], made_on) == expected

@@ -7,7 +7,8 @@ Selenium is handed the driver's path, so Selenium Manager never runs and nothing
 variable set) a missing browser fails the tests; elsewhere they skip, naming the install script.
 
 The report tests check the chart contract of the SVG report: inside `#spine-chart` each ICB marker is an SVG element
-of class `marker`, inside `#trend-chart` each plotted value is a `circle.point`, inside `#map-chart` each area is a
+of class `marker`, inside `#trend-chart` each plotted value is a subpath (`M`) of a `path.points`, inside `#map-chart`
+each area is a
 `path.area` with a non-empty `d`; each of the three `figure.chart` elements holds exactly one `svg` with a non-zero
 rendered size; the numbers of those elements equal `report_context(pack)["chart_counts"]`; the page has no
 `<script>`. The fixture tests prove on hand-made pages that every check here can fail, and need no build.
@@ -79,7 +80,11 @@ document.querySelectorAll('figure.chart').forEach((figure) => {
     width: box.width,
     height: box.height,
     markers: count(svgOnly(Array.from(figure.querySelectorAll('.marker')))),
-    points: count(svgOnly(Array.from(figure.querySelectorAll('circle.point')))),
+    // one dot per zero-length subpath of each points path; a path not rendered draws none of its dots
+    points: svgOnly(Array.from(figure.querySelectorAll('path.points'))).reduce((sum, p) => {
+      const dots = ((p.getAttribute('d') || '').match(/M/g) || []).length;
+      return {all: sum.all + dots, visible: sum.visible + (visible(p) ? dots : 0)};
+    }, {all: 0, visible: 0}),
     areas: count(svgOnly(Array.from(figure.querySelectorAll('path.area')))
       .filter((p) => (p.getAttribute('d') || '').trim().length > 0)),
   };
@@ -322,8 +327,8 @@ def _svg_charts(counts: dict[str, dict[str, int]], svg_style: str = "") -> str:
     )
     trend = '<polyline fill="none" stroke="#005eb8" stroke-width="3" points="{}"/>'.format(
         " ".join(f"{50 + 250 * i},{250 - 40 * i}" for i in range(points))
-    ) + "".join(
-        f'<circle class="point" cx="{50 + 250 * i}" cy="{250 - 40 * i}" r="6" fill="#d5281b"/>' for i in range(points)
+    ) + '<path class="points" stroke="#d5281b" stroke-width="12" stroke-linecap="round" d="{}"/>'.format(
+        "".join(f"M{50 + 250 * i},{250 - 40 * i}h0" for i in range(points))
     )
     colours = ["#41b6e6", "#007f3b", "#ffb81c", "#768692", "#330072"]
     mapped = "".join(

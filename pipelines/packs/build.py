@@ -14,13 +14,14 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from pipelines.packs.bulk import write_bulk_downloads
-from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack, ReleaseData
+from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack, ReleaseData, vintages_with_packs
 from pipelines.packs.diff import compare_releases
 from pipelines.packs.excel import write_workbook
 from pipelines.settings import WAREHOUSE_FILE_NAME
@@ -66,14 +67,19 @@ def build_release_outputs(
     # the start to the last pack. The bulk downloads come after the packs: DuckDB's threads only slow the workers.
     with _pack_workers(release_dir, release_id, manifest) as pool:
         data = ReleaseData(release_dir, manifest={**manifest, "release_id": release_id})
-        entries = _write_all_packs(data, release_dir, release_id, manifest, release_dir / "packs", pool)
-    bulk = write_bulk_downloads(release_dir, [(p.code, p.vintage, p.file_stem) for p, _ in entries], release_id)
+        packed = vintages_with_packs(sorted({vintage for _, vintage in data.icb_keys()}), _release_date(manifest))
+        entries = _write_all_packs(data, release_dir, release_id, manifest, release_dir / "packs", pool, packed)
+    # every ICB of every vintage has its CSV, whether or not its vintage has packs
+    bulk = write_bulk_downloads(release_dir, data.file_stems(), release_id)
     changes = compare_releases(release_dir, previous_release, new_release_id=release_id)
     (release_dir / "changes.json").write_text(json.dumps(changes, indent=2, default=str) + "\n", encoding="utf-8")
     _write_data_quality_page(release_dir, release_id, manifest)
-    _write_index(release_dir, release_id, manifest, entries, bulk, changes)
+    without_packs = sorted({vintage for _, vintage in data.icb_keys()} - set(packed))
+    _write_index(release_dir, release_id, manifest, entries, bulk, changes, without_packs)
     return {
         "packs": len(entries),
+        "pack_vintages": packed,
+        "vintages_without_packs": without_packs,
         "reports": sum(1 for _, written in entries if written["report"] is not None),
         "changes": {key: changes.get(key) for key in ("figures_added", "figures_dropped", "figures_revised")},
     }
@@ -115,12 +121,24 @@ def _pack_workers(release_dir: Path, release_id: str, manifest: dict) -> Iterato
         yield pool
 
 
+def _release_date(manifest: dict[str, Any]) -> date:
+    """The day the release was made, which decides the vintages with packs (so a rerun writes the same packs)."""
+    created = manifest.get("created_at")
+    return datetime.fromisoformat(created).date() if created else datetime.now(UTC).date()
+
+
 def _write_all_packs(
-    data: ReleaseData, release_dir, release_id, manifest, out_dir, pool: ProcessPoolExecutor | None = None
+    data: ReleaseData,
+    release_dir,
+    release_id,
+    manifest,
+    out_dir,
+    pool: ProcessPoolExecutor | None = None,
+    vintages: list[str] | None = None,
 ) -> list[tuple[IcbPack, dict]]:
-    """Every pack, in `data.icb_keys()` order. With a pool, its workers take chunks from the front of the list and
-    this process takes them from the back until the two meet."""
-    keys = data.icb_keys()
+    """Every pack (of `vintages`, or all), in `data.icb_keys()` order. With a pool, its workers take chunks from the
+    front of the list and this process takes them from the back until the two meet."""
+    keys = [key for key in data.icb_keys() if vintages is None or key[1] in vintages]
     if pool is None:
         packs = {(code, vintage): data.pack(code, vintage) for code, vintage in keys}
         return [(packs[key], write_pack(packs[key], data.indicators, out_dir)) for key in keys]
@@ -154,7 +172,7 @@ def _check_counts(checks: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def _write_index(release_dir, release_id, manifest, entries, bulk, changes) -> None:
+def _write_index(release_dir, release_id, manifest, entries, bulk, changes, without_packs) -> None:
     vintages = []
     for vintage in sorted({pack.vintage for pack, _ in entries}):
         packs = sorted((p for p in entries if p[0].vintage == vintage), key=lambda p: p[0].name)
@@ -185,6 +203,9 @@ def _write_index(release_dir, release_id, manifest, entries, bulk, changes) -> N
         code_version=(manifest.get("code_version") or {}).get("git_commit") or "unknown",
         packs_total=len(entries),
         vintages=vintages,
+        vintages_without_packs=[
+            {"id": vintage, "label": VINTAGE_LABELS.get(vintage, vintage)} for vintage in without_packs
+        ],
         database=WAREHOUSE_FILE_NAME,
         parquet=bulk["parquet"],
         csv_archives=bulk["csv_archives"],

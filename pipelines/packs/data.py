@@ -6,10 +6,13 @@ the same release is the same pack. Optional tables (added by later releases) are
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,11 +20,37 @@ import pandas as pd
 
 from pipelines.settings import WAREHOUSE_FILE_NAME
 
-VINTAGE_LABELS = {
-    "ICB22": "July 2022 boundaries (42 ICBs)",
-    "ICB24": "April 2023 to March 2026 boundaries (42 ICBs)",
-    "ICB26": "April 2026 boundaries (36 ICBs)",
+# ICB boundary vintages, oldest first: the day each came into force (it stays in force until the next one does).
+ICB_VINTAGES = {
+    "ICB22": {"in_force_from": date(2022, 7, 1), "label": "July 2022 boundaries (42 ICBs)"},
+    "ICB24": {"in_force_from": date(2023, 4, 1), "label": "April 2023 to March 2026 boundaries (42 ICBs)"},
+    "ICB26": {"in_force_from": date(2026, 4, 1), "label": "April 2026 boundaries (36 ICBs)"},
 }
+VINTAGE_LABELS = {vintage: about["label"] for vintage, about in ICB_VINTAGES.items()}
+
+# A release writes packs for the boundaries ICS teams plan and report on: every vintage in force at some time in
+# the 12 months before the release, and any that comes into force later. Older vintages stay in every table and
+# bulk download (and `ics-baseline pack --vintage` writes their packs on demand), so a release does not grow by a
+# pack per ICB with every boundary change (ICB22, superseded in April 2023, was 42 packs and 14 MB a release).
+PACKS_FOR_VINTAGES_IN_FORCE_WITHIN_MONTHS = 12
+
+
+def vintages_with_packs(vintages: Iterable[str], on: date) -> list[str]:
+    """The vintages, of those given, whose packs a release made on `on` writes (a vintage not declared in
+    ICB_VINTAGES always gets packs: nothing says it has been superseded)."""
+    starts = sorted(about["in_force_from"] for about in ICB_VINTAGES.values())
+    months = on.year * 12 + on.month - 1 - PACKS_FOR_VINTAGES_IN_FORCE_WITHIN_MONTHS
+    year, month = divmod(months, 12)
+    cutoff = date(year, month + 1, min(on.day, calendar.monthrange(year, month + 1)[1]))
+    chosen = []
+    for vintage in vintages:
+        about = ICB_VINTAGES.get(vintage)
+        later = [start for start in starts if about is not None and start > about["in_force_from"]]
+        superseded_on = later[0] if later else None
+        if superseded_on is None or superseded_on > cutoff:
+            chosen.append(vintage)
+    return chosen
+
 
 OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0. "
@@ -161,6 +190,13 @@ class ReleaseData:
 
     def icb_keys(self) -> list[tuple[str, str]]:
         return [(row.icb_code, row.icb_vintage) for row in self.icbs.itertuples()]
+
+    def file_stems(self) -> list[tuple[str, str, str]]:
+        """(code, vintage, download file stem) of every ICB of every vintage, as `IcbPack.file_stem` names it."""
+        return [
+            (row.icb_code, row.icb_vintage, f"{safe_file_stem(row.icb_code, row.icb_name)}-{row.icb_vintage.lower()}")
+            for row in self.icbs.itertuples()
+        ]
 
     def pack(self, icb_code: str, icb_vintage: str) -> IcbPack:
         icb_rows = self.icbs[(self.icbs.icb_code == icb_code) & (self.icbs.icb_vintage == icb_vintage)]

@@ -4,8 +4,9 @@ Each function takes plain rows (built by html_report) and returns one `<svg>` el
 well-formed XML. Every text from the data is XML-escaped. Marks carry a `<title>` child, which browsers show on
 hover; the values themselves are in the report's tables, so nothing is only in a picture.
 
-Marks the browser test counts: spine markers have class `marker`, trend values are `<circle class="point">`,
-map shapes are `<path class="area">`.
+Marks the browser test counts: spine markers have class `marker`; trend values are the dots of a
+`<path class="points">`, one zero-length subpath (`M x,y h0`, drawn as a dot by its round cap) per value, a
+tenth of the bytes of a `<circle>` each; map shapes are `<path class="area">`.
 """
 
 from __future__ import annotations
@@ -209,8 +210,9 @@ def trend_svg(panels: Sequence[dict], title: str, desc: str) -> str:
     "England": [...]}}: one line chart per indicator, 3 to a row, each with its own scales.
 
     Each series is a `<g>` whose `<title>` lists every period and value (shown on hover over its line or any of its
-    points), so the page states each figure once; its line and points (whole-pixel circles of radius 2 with a
-    1.6 px outline) take their colour from the group."""
+    points), so the page states each figure once; its line and points take their colour from the group. The points
+    are one path of zero-length subpaths whose round caps draw dots 5.6 px across, as a circle of radius 2 with a
+    1.6 px outline would be."""
     cell_w = TREND_AXIS_WIDTH + TREND_PLOT_WIDTH + 26
     header_h = TREND_HEADER_LINES * TREND_LINE_HEIGHT + 4
     cell_h = header_h + TREND_PLOT_HEIGHT + 18 + 18
@@ -277,7 +279,8 @@ def trend_svg(panels: Sequence[dict], title: str, desc: str) -> str:
                 f'<g fill="{colour}" stroke="{colour}" stroke-width="1.6"><title>{esc(name)}: {esc(listed)}</title>'
             )
             out.append(f'<path d="{relative_path(coords)}" fill="none"{dash}/>')
-            out.extend(f'<circle class="point" cx="{cx}" cy="{cy}" r="2"/>' for cx, cy in coords)
+            dots = "".join(f"M{cx},{cy}h0" for cx, cy in coords)
+            out.append(f'<path class="points" d="{dots}" stroke-width="5.6" stroke-linecap="round"/>')
             out.append("</g>")
         out.append("</g>")
     out.append("</g></svg>")
