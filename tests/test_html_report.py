@@ -277,11 +277,16 @@ def test_trend_panels_carry_every_period_of_the_icb_and_england(rendered):
     points = [dot for dots in _with_class(svg, "path", "points") for dot in _dots(dots)]
     assert len(points) == expected_points == context["chart_counts"]["trend-chart"]["points"]
     # each series is one group whose hover text lists its every period and value, in order, with one point each
-    groups = [g for g in svg.iter(f"{SVG}g") if _with_class(g, "path", "points")]
+    own_points = {
+        group: [child for child in group if child.tag == f"{SVG}path" and child.get("class") == "points"]
+        for group in svg.iter(f"{SVG}g")
+    }
+    groups = [g for g, paths in own_points.items() if paths]
+    assert sum(len(_dots(path)) for g in groups for path in own_points[g]) == len(points)
     listed = {}
     for group in groups:
         name, _, values = _title(group).partition(": ")
-        (dots,) = _with_class(group, "path", "points")
+        (dots,) = own_points[group]
         assert len(_dots(dots)) == len(values.split("; ")), _title(group)
         listed.setdefault(name, []).extend(values.split("; "))
     for name in ("This ICB", "England"):

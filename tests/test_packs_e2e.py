@@ -141,7 +141,7 @@ def test_every_workbook_opens_with_its_sheets_headers_and_the_warehouse_figures(
         figures = sum(1 for key in expected if key[:2] == (code, vintage))
         assert rows_seen == figures, path.name
         checked += rows_seen
-    assert checked == len(latest)
+    assert checked == sum(1 for key in expected if key[1] in _pack_vintages(release)) > 0
 
 
 def test_csvw_metadata_describes_every_csv(release):
