@@ -36,6 +36,7 @@ CODE_PATHS = [
     "dbt_project/profiles.yml",
     "expectations",
     "sources.yaml",
+    "areas.yaml",
     "quality.yaml",
     "uv.lock",
 ]

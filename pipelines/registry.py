@@ -49,6 +49,7 @@ class GeographyLevel(StrEnum):
     mixed = "mixed"
     organisation = "organisation"
     lookup = "lookup"
+    msoa = "msoa"
 
 
 class _Strict(BaseModel):
@@ -420,8 +421,8 @@ def _describe(error: ValidationError, raw: dict) -> str:
     return "\n".join(lines)
 
 
-def load_registry(path: Path) -> Registry:
-    """Read and validate `sources.yaml`; raise RegistryError naming each bad entry and field."""
+def read_yaml_mapping(path: Path, keys: str) -> dict:
+    """A registry file's YAML mapping, or a RegistryError naming the file and what is wrong with it."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -429,7 +430,13 @@ def load_registry(path: Path) -> Registry:
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
-        raise RegistryError(f"{path}: expected a mapping with 'version' and 'sources'")
+        raise RegistryError(f"{path}: expected a mapping with {keys}")
+    return raw
+
+
+def load_registry(path: Path) -> Registry:
+    """Read and validate `sources.yaml`; raise RegistryError naming each bad entry and field."""
+    raw = read_yaml_mapping(path, "'version' and 'sources'")
     try:
         return Registry.model_validate(raw)
     except ValidationError as exc:

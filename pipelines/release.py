@@ -78,6 +78,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
         "icb_vintage, icb_code, lsoa21_code",
     ),
     "boundaries": ("marts.boundaries", "icb_vintage, area_type, area_code, boundary_vintage"),
+    "areas": ("marts.areas", "area_type, area_vintage, area_code, icb_vintage, icb_code"),
     "source_artefacts": ("meta.raw_artefacts", "source_id"),
 }
 

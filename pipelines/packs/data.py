@@ -18,13 +18,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.areas import load_areas
 from pipelines.settings import WAREHOUSE_FILE_NAME
 
-# ICB boundary vintages, oldest first: the day each came into force (it stays in force until the next one does).
+# ICB boundary vintages, from the registry of areas (areas.yaml): the day each came into force (it stays in force
+# until the next one does) and its label.
 ICB_VINTAGES = {
-    "ICB22": {"in_force_from": date(2022, 7, 1), "label": "July 2022 boundaries (42 ICBs)"},
-    "ICB24": {"in_force_from": date(2023, 4, 1), "label": "April 2023 to March 2026 boundaries (42 ICBs)"},
-    "ICB26": {"in_force_from": date(2026, 4, 1), "label": "April 2026 boundaries (36 ICBs)"},
+    vintage_id: {"in_force_from": vintage.in_force_from, "label": vintage.label}
+    for vintage_id, vintage in load_areas().vintages_of("icb").items()
+    if vintage.in_force_from is not None
 }
 VINTAGE_LABELS = {vintage: about["label"] for vintage, about in ICB_VINTAGES.items()}
 

@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from filelock import FileLock
 
+from pipelines.areas import AREAS_FILE, load_areas
 from pipelines.incremental import mark_dirty
 from pipelines.registry import Registry
 from pipelines.settings import DBT_PROJECT_DIR, get_settings
@@ -25,10 +26,12 @@ DBT_INPUT_FILES = ("dbt_project.yml", "profiles.yml")
 
 
 def dbt_vars(registry: Registry) -> dict[str, Any]:
-    """Variables every dbt invocation gets: sources.yaml stays the one list of suppression markers."""
+    """Variables every dbt invocation gets: sources.yaml stays the one list of suppression markers, and areas.yaml
+    (checked against sources.yaml) the one list of area types and boundary vintages."""
     markers: dict[str, list[str]] = {"_default": registry.suppression_markers}
     markers.update({s.id: s.suppression_markers for s in registry.sources if s.suppression_markers is not None})
-    return {"suppression_markers": markers}
+    areas = load_areas(AREAS_FILE, registry)
+    return {"suppression_markers": markers, "area_vintages": json.loads(json.dumps(areas.as_dbt_var(), default=str))}
 
 
 def _vars_args(registry: Registry) -> list[str]:
