@@ -33,6 +33,9 @@ class LookupMembership(_Strict):
     lsoa: Literal["lsoa21_code", "lsoa11_code"]
     code: str
     name: str
+    basis: str | None = Field(
+        None, pattern=r"^[a-z0-9_]+$", description="membership_basis of an LSOA21 lookup (default lsoa21_lookup)"
+    )
 
 
 class ViaMembership(_Strict):
@@ -99,6 +102,8 @@ class Vintage(_Strict):
 class AreaType(_Strict):
     label: str
     code_pattern: str
+    # local-authority sources publish figures for areas of this type themselves (their codes are LA codes)
+    publisher_la_figures: bool = False
     vintages: dict[str, Vintage] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -169,6 +174,7 @@ class AreasRegistry(_Strict):
                     "area_vintage": vintage_id,
                     "label": vintage.label,
                     "code_pattern": self.area_types[type_id].code_pattern,
+                    "publisher_la_figures": self.area_types[type_id].publisher_la_figures,
                     "kind": vintage.membership.kind,
                     "membership": spec,
                 }

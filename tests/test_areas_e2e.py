@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 
 import duckdb
@@ -69,26 +68,43 @@ def test_every_english_district_and_msoa_is_an_area_with_its_icb_in_every_vintag
         assert names == published
 
 
+# Census 2021 tables are each perturbed a little to protect confidentiality (ONS cell key perturbation), so a
+# district's usual residents summed from one table's LSOAs differ from another table's district total by a few
+# dozen at most.
+CENSUS_TABLE_NOISE = 60
+
+
+def _census_district_totals(snapshot_dir: Path) -> dict[str, int]:
+    with (snapshot_dir / "population" / "census2021_lad21_age_sex_bands.csv").open(encoding="utf-8") as handle:
+        return {row["ltla21_code"]: int(row["total_population"]) for row in csv.DictReader(handle)}
+
+
 def test_district_and_england_residents_are_the_census_totals_of_another_table(areas, snapshot_dir):
     """TS038 (disability, by LSOA) summed by the build against the Census age and sex table by district."""
-    with (snapshot_dir / "population" / "census2021_lad21_age_sex_bands.csv").open(encoding="utf-8") as handle:
-        totals = {row["ltla21_code"]: int(row["total_population"]) for row in csv.DictReader(handle)}
-    districts = _one_row_per_area(areas, "lad").usual_residents_2021
+    totals = _census_district_totals(snapshot_dir)
+    districts = _one_row_per_area(areas, "lad")
     unchanged = [code for code in districts.index if code in totals]
     assert len(unchanged) >= 290  # all but the districts created in April 2023
-    assert {code: int(districts[code]) for code in unchanged} == {code: totals[code] for code in unchanged}
+    differences = {code: int(districts.loc[code, "usual_residents_2021"]) - totals[code] for code in unchanged}
+    beyond_noise = {districts.loc[c, "area_name"]: d for c, d in differences.items() if abs(d) > CENSUS_TABLE_NOISE}
+    # The one exception: the LAD24 lookup (best fit from wards) puts an LSOA of West Northamptonshire in Cherwell,
+    # so the two differ by its residents, one up and one down
+    assert set(beyond_noise) <= {"Cherwell", "West Northamptonshire"}, beyond_noise
+    assert abs(sum(beyond_noise.values())) <= 2 * CENSUS_TABLE_NOISE
     england = _one_row_per_area(areas, "england")
     english = sum(total for code, total in totals.items() if code.startswith("E"))
-    assert int(england.loc["E92000001", "usual_residents_2021"]) == english
+    assert abs(int(england.loc["E92000001", "usual_residents_2021"]) - english) <= CENSUS_TABLE_NOISE
 
 
-def test_msoas_nest_in_the_district_their_name_gives(built_warehouse, areas):
-    """An MSOA is named after its district (`Hartlepool 001`), and all of its LSOA21s lie in that district."""
+def test_msoas_nest_in_the_district_their_name_gives(built_warehouse, areas, snapshot_dir):
+    """An MSOA is named after its 2021 district (`Hartlepool 001`), and its LSOA21s lie in that district; the
+    districts merged in April 2023 (codes the 2021 Census does not have) hold their predecessors' MSOAs."""
     with duckdb.connect(str(built_warehouse / "build" / "ics_baseline.duckdb"), read_only=True) as con:
         pairs = con.execute(
             """
             select msoa.area_code as msoa_code, msoa.area_name as msoa_name,
-                   count(distinct lad.area_code) as districts, min(lad.area_name) as district_name
+                   count(distinct lad.area_code) as districts, min(lad.area_code) as district_code,
+                   min(lad.area_name) as district_name
             from intermediate.int_lsoa21_area_memberships_unioned as msoa
             join intermediate.int_lsoa21_area_memberships_unioned as lad
               on msoa.lsoa21_code = lad.lsoa21_code and lad.area_vintage = 'LAD24'
@@ -97,11 +113,15 @@ def test_msoas_nest_in_the_district_their_name_gives(built_warehouse, areas):
             """
         ).df()
     assert len(pairs) == 6856
-    assert (pairs.districts == 1).all()
-    district_of_name = pairs.msoa_name.map(lambda name: re.sub(r" \d{3}$", "", name))
-    # names follow the district's name, except where the district was renamed or merged after 2021
-    mismatched = pairs[district_of_name != pairs.district_name]
-    assert len(mismatched) < 0.06 * len(pairs), mismatched.head(10)
+    # the LSOA the LAD24 lookup puts in Cherwell (above) takes its MSOA across the border
+    assert pairs[pairs.districts > 1].msoa_name.tolist() == ["West Northamptonshire 048"]
+    named = pairs.msoa_name.str.replace(r" \d{3}$", "", regex=True)
+    # ONS writes "Bristol, City of" for the district and "Bristol" in MSOA names
+    district = pairs.district_name.str.replace(r", (City|County) of$", "", regex=True)
+    created_2023 = ~pairs.district_code.isin(_census_district_totals(snapshot_dir))
+    mismatched = pairs[(named != district) & ~created_2023 & (pairs.districts == 1)]
+    assert mismatched.empty, mismatched.head(10)
+    assert created_2023.sum() > 100  # Cumberland, Westmorland and Furness, North Yorkshire, Somerset
 
 
 def test_an_icb_is_its_own_parent_and_places_share_out_its_residents(areas):
@@ -124,3 +144,75 @@ def test_upper_tier_councils_and_sub_icb_locations_are_the_publishers_lists(area
     sicbl23 = _geojson_codes(snapshot_dir, "boundaries/SICBL_April_2023_EN_BSC.geojson", "sicbl23", "E38")
     sicbl24 = areas[(areas.area_type == "sicbl") & (areas.area_vintage == "SICBL24")]
     assert set(sicbl24.area_code) == set(sicbl23) and len(sicbl23) == 106
+
+
+@pytest.fixture(scope="module")
+def area_indicators(built_warehouse) -> pd.DataFrame:
+    release = (built_warehouse / "releases" / "latest").resolve()
+    with duckdb.connect(str(release / "ics_baseline.duckdb"), read_only=True) as con:
+        return con.execute("select * from area_indicators").df()
+
+
+def test_the_icb_slice_of_area_indicators_is_icb_indicators(built_warehouse, area_indicators):
+    release = (built_warehouse / "releases" / "latest").resolve()
+    with duckdb.connect(str(release / "ics_baseline.duckdb"), read_only=True) as con:
+        icb = con.execute("select * from icb_indicators order by icb_vintage, icb_code, indicator_id, period").df()
+    sliced = area_indicators[area_indicators.area_type == "icb"].sort_values(
+        ["area_vintage", "area_code", "indicator_id", "period"]
+    )
+    renamed = sliced.rename(columns={"area_code": "icb_code", "area_name": "icb_name", "area_vintage": "icb_vintage"})
+    pd.testing.assert_frame_equal(
+        renamed[icb.columns].reset_index(drop=True), icb.reset_index(drop=True), check_dtype=False
+    )
+
+
+def test_every_district_figure_a_local_authority_source_publishes_is_carried_unchanged(
+    built_warehouse, area_indicators
+):
+    with duckdb.connect(str(built_warehouse / "build" / "ics_baseline.duckdb"), read_only=True) as con:
+        published = con.execute(
+            """
+            select la_code as area_code, indicator_id, period, value
+            from intermediate.int_la_indicator_values_unioned
+            where la_code in (select area_code from marts.areas where area_type = 'lad')
+            """
+        ).df()
+    districts = area_indicators[(area_indicators.area_type == "lad") & (area_indicators.method == "published_la")]
+    merged = published.merge(districts, on=["area_code", "indicator_id", "period"], how="left", suffixes=("", "_area"))
+    assert len(published) > 50_000 and len(merged) == len(published) == len(districts)
+    same = (merged.value == merged.value_area) | (merged.value.isna() & merged.value_area.isna())
+    assert same.all(), merged[~same].head()
+    # nothing from a local-authority source reaches an area smaller than a council
+    assert not area_indicators[(area_indicators.area_type == "msoa") & (area_indicators.method != "lsoa_exact")].size
+
+
+def test_msoa_counts_add_up_to_their_icb_and_to_england(areas, area_indicators):
+    """Summed MSOA numerators and denominators equal the ICB's own wherever the ICB's MSOAs lie wholly inside it
+    (MSOAs nest in districts, not always in ICBs), and England's everywhere."""
+    msoa = area_indicators[(area_indicators.area_type == "msoa") & (area_indicators.method == "lsoa_exact")]
+    indicators = set(msoa.indicator_id)
+    assert len(indicators) >= 10
+    england = area_indicators[(area_indicators.area_type == "england") & area_indicators.indicator_id.isin(indicators)]
+    totals = msoa.groupby(["indicator_id", "period"])[["numerator", "denominator"]].sum()
+    expected = england.set_index(["indicator_id", "period"])[["numerator", "denominator"]]
+    pd.testing.assert_frame_equal(totals.sort_index(), expected.sort_index(), check_exact=False, rtol=1e-12)
+    checked = 0
+    for vintage in ICB_VINTAGES:
+        parents = areas[(areas.area_type == "msoa") & (areas.icb_vintage == vintage)]
+        split_icbs = set(parents[parents.is_split_across_icbs].icb_code)
+        whole = parents[~parents.icb_code.isin(split_icbs)][["area_code", "icb_code"]]
+        sums = (
+            msoa.merge(whole, on="area_code")
+            .groupby(["icb_code", "indicator_id", "period"])[["numerator", "denominator"]]
+            .sum()
+        )
+        icbs = area_indicators[
+            (area_indicators.area_type == "icb")
+            & (area_indicators.area_vintage == vintage)
+            & area_indicators.indicator_id.isin(indicators)
+            & area_indicators.area_code.isin(set(whole.icb_code))
+        ].set_index(["area_code", "indicator_id", "period"])[["numerator", "denominator"]]
+        icbs.index.names = ["icb_code", "indicator_id", "period"]
+        pd.testing.assert_frame_equal(sums.sort_index(), icbs.sort_index(), check_exact=False, rtol=1e-12)
+        checked += len(icbs)
+    assert checked > 500

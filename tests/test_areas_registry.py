@@ -34,12 +34,14 @@ def test_the_registry_declares_every_area_type_the_baseline_describes():
         "area_vintage": "ICB22",
         "label": None,
         "code_pattern": r"^E54\d{6}$",
+        "publisher_la_figures": False,
         "kind": "lookup",
         "membership": {
             "source": "ons_lsoa11_icb22_lookup",
             "lsoa": "lsoa11_code",
             "code": "icb22_code",
             "name": "icb22_name",
+            "basis": None,
         },
     }
     # an upper-tier council is built from the LAD24 districts: its own type stays utla

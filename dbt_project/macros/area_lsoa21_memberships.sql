@@ -2,6 +2,9 @@
     The membership of every area in the registry of areas (areas.yaml, passed by pipelines/defs/transform/dbt.py
     as the variable `area_vintages`, in declaration order): one CTE per vintage, each giving every England LSOA21
     its area, then their union. A new vintage in the registry is a new CTE here, with no change to any model.
+    Two parts, because NHS regions are assigned to ICBs by models that read the ICB memberships:
+      part='listed'   every kind but icb_regions (int_lsoa21_area_memberships_listed, which the ICB models read)
+      part='regions'  the listed memberships plus the icb_regions vintages (int_lsoa21_area_memberships_unioned)
     Kinds of membership (see areas.yaml):
       lookup            a lookup with one row per LSOA21; or per LSOA11, when each LSOA21 joins the area holding
                         most of its 2021 residents through the exact-fit lookup (basis lsoa11_exact where that is
@@ -11,9 +14,42 @@
       whole_country     every England LSOA21
       icb_regions       NHS regions as the ICBs of a vintage are assigned to them
 -#}
-{% macro area_lsoa21_memberships() -%}
+{% macro area_lsoa21_memberships(part) -%}
 {%- set vintages = var('area_vintages') -%}
 with
+{% if part == 'regions' %}
+listed as (
+    select * from {{ ref('int_lsoa21_area_memberships_listed') }}
+),
+
+icb_regions as (
+    select * from {{ ref('int_icb_nhs_regions_assigned') }}
+),
+{% for vintage in vintages if vintage.kind == 'icb_regions' %}
+members_{{ vintage.area_vintage | lower }} as (
+    select
+        icbs.lsoa21_code,
+        icb_regions.nhs_region_code as area_code,
+        icb_regions.nhs_region_name as area_name,
+        '{{ vintage.area_type }}' as area_type,
+        '{{ vintage.area_vintage }}' as area_vintage,
+        'via_{{ vintage.membership.icb_vintage | lower }}_regions' as membership_basis
+    from listed as icbs
+    inner join icb_regions
+        on
+            icbs.area_code = icb_regions.icb_code
+            and icbs.area_vintage = icb_regions.icb_vintage
+    where icbs.area_vintage = '{{ vintage.membership.icb_vintage }}'
+),
+{% endfor %}
+final as (
+    select * from listed
+    {%- for vintage in vintages if vintage.kind == 'icb_regions' %}
+    union all by name
+    select * from members_{{ vintage.area_vintage | lower }}
+    {%- endfor %}
+)
+{%- else %}
 
 lsoa11_to_lsoa21 as (
     select * from {{ ref('int_lsoa11_lsoa21_weights_derived') }}
@@ -23,11 +59,7 @@ england_lsoa21s as (
     select lsoa21_code from {{ ref('int_lsoa21_populations_joined') }}
     where lsoa21_code like 'E01%'
 ),
-
-icb_regions as (
-    select * from {{ ref('int_icb_nhs_regions_assigned') }}
-),
-{% for vintage in vintages %}
+{% for vintage in vintages if vintage.kind != 'icb_regions' %}
 {%- set cte = 'members_' ~ vintage.area_vintage | lower %}
 {%- set labels %}'{{ vintage.area_type }}' as area_type, '{{ vintage.area_vintage }}' as area_vintage{% endset %}
 {%- if vintage.kind == 'lookup' and vintage.membership.lsoa == 'lsoa11_code' %}
@@ -62,7 +94,7 @@ icb_regions as (
         {{ vintage.membership.code }} as area_code,
         {{ vintage.membership.name }} as area_name,
         {{ labels }},
-        'lsoa21_lookup' as membership_basis
+        '{{ vintage.membership.basis or 'lsoa21_lookup' }}' as membership_basis
     from {{ source('ons_geography', vintage.membership.source) }}
     where lsoa21_code like 'E01%'
 ),
@@ -103,18 +135,6 @@ icb_regions as (
         'whole_country' as membership_basis
     from england_lsoa21s
 ),
-{%- elif vintage.kind == 'icb_regions' %}
-{{ cte }} as (
-    select
-        icbs.lsoa21_code,
-        icb_regions.nhs_region_code as area_code,
-        icb_regions.nhs_region_name as area_name,
-        {{ labels }},
-        'via_{{ vintage.membership.icb_vintage | lower }}_regions' as membership_basis
-    from members_{{ vintage.membership.icb_vintage | lower }} as icbs
-    inner join icb_regions
-        on icbs.area_code = icb_regions.icb_code and icb_regions.icb_vintage = '{{ vintage.membership.icb_vintage }}'
-),
 {%- endif %}
 {% endfor %}
 final as (
@@ -122,13 +142,14 @@ final as (
     -- dbt run by hand without the pipeline's variables: say so instead of failing on empty SQL
     select error('no area vintages: dbt gets them from areas.yaml through the pipeline (--vars area_vintages)')
     {%- endif %}
-{%- for vintage in vintages %}
+{%- for vintage in vintages if vintage.kind != 'icb_regions' %}
     select * from members_{{ vintage.area_vintage | lower }}
     {%- if not loop.last %}
     union all by name
     {%- endif %}
 {%- endfor %}
 )
+{%- endif %}
 
 select * from final
 {%- endmacro %}
