@@ -96,6 +96,8 @@ class Membership(_Strict):
 class Vintage(_Strict):
     label: str
     in_force_from: date | None = None
+    # how many areas the publisher lists for the vintage in England: a fact to check the lookups against
+    expected_areas: int | None = Field(None, ge=1)
     membership: Membership
 
 
@@ -140,6 +142,10 @@ class AreasRegistry(_Strict):
     def vintages_of(self, area_type: str) -> dict[str, Vintage]:
         return dict(self.area_types[area_type].vintages)
 
+    def expected_areas(self, area_type: str) -> dict[str, int | None]:
+        """Vintage -> how many areas of the type the publisher lists in England (None where not declared)."""
+        return {vintage_id: vintage.expected_areas for vintage_id, vintage in self.vintages_of(area_type).items()}
+
     def check_against(self, registry: Registry) -> None:
         """Every lookup and column named exists in sources.yaml; `via` and `icb_regions` name declared vintages."""
         problems = []
@@ -175,6 +181,7 @@ class AreasRegistry(_Strict):
                     "label": vintage.label,
                     "code_pattern": self.area_types[type_id].code_pattern,
                     "publisher_la_figures": self.area_types[type_id].publisher_la_figures,
+                    "expected_areas": vintage.expected_areas,
                     "kind": vintage.membership.kind,
                     "membership": spec,
                 }

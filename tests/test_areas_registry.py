@@ -27,6 +27,7 @@ def test_the_registry_declares_every_area_type_the_baseline_describes():
     assert list(areas.area_types) == ["england", "icb", "sicbl", "nhs_region", "lad", "utla", "msoa"]
     assert list(areas.vintages_of("icb")) == ["ICB22", "ICB24", "ICB26"]
     assert list(areas.vintages_of("sicbl")) == ["SICBL22", "SICBL24"]
+    assert areas.expected_areas("icb") == {"ICB22": 42, "ICB24": 42, "ICB26": 36}
     rows = areas.as_dbt_var()
     assert [r["area_vintage"] for r in rows][:4] == ["ENG", "ICB22", "ICB24", "ICB26"]
     assert rows[1] | {"label": None} == {
@@ -35,6 +36,7 @@ def test_the_registry_declares_every_area_type_the_baseline_describes():
         "label": None,
         "code_pattern": r"^E54\d{6}$",
         "publisher_la_figures": False,
+        "expected_areas": 42,
         "kind": "lookup",
         "membership": {
             "source": "ons_lsoa11_icb22_lookup",
