@@ -6,14 +6,7 @@
 with
 
 declared as (
-    {%- for vintage in var('area_vintages') %}
-        select
-            '{{ vintage.area_vintage }}' as area_vintage,
-            {{ vintage.expected_areas or 'null' }} as expected_areas
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ area_vintages_declared() }}
 ),
 
 memberships as (

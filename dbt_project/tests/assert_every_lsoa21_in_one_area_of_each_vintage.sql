@@ -11,15 +11,7 @@ england as (
 ),
 
 declared as (
-    {%- for vintage in var('area_vintages') %}
-        select
-            '{{ vintage.area_type }}' as area_type,
-            '{{ vintage.area_vintage }}' as area_vintage,
-            '{{ vintage.code_pattern }}' as code_pattern
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ area_vintages_declared() }}
 ),
 
 memberships as (
