@@ -172,8 +172,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     # an unknown release id is an OperationError, a usage error (main)
-    release = resolve_release(settings.releases_dir, args.release) if args.release else None
-    release = release or latest_release(settings.releases_dir)
+    release = (
+        resolve_release(settings.releases_dir, args.release) if args.release else latest_release(settings.releases_dir)
+    )
     if release is None or not release.is_dir():
         print(f"no published release in {settings.releases_dir}; run `ics-baseline build` first", file=sys.stderr)
         return EXIT_USAGE

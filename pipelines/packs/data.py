@@ -88,6 +88,11 @@ def safe_file_stem(code: str, name: str) -> str:
     return f"{code}-{slug}" if slug else code
 
 
+def pack_file_stem(code: str, name: str, vintage: str) -> str:
+    """The file stem of an ICB's pack and CSV: its safe code-and-name stem and its vintage."""
+    return f"{safe_file_stem(code, name)}-{vintage.lower()}"
+
+
 @dataclass(frozen=True)
 class IcbPack:
     """Everything one ICB's pack (workbook, report, CSV) shows, for one boundary vintage."""
@@ -121,7 +126,7 @@ class IcbPack:
 
     @property
     def file_stem(self) -> str:
-        return f"{safe_file_stem(self.code, self.name)}-{self.vintage.lower()}"
+        return pack_file_stem(self.code, self.name, self.vintage)
 
 
 class ReleaseData:
@@ -194,9 +199,9 @@ class ReleaseData:
         return [(row.icb_code, row.icb_vintage) for row in self.icbs.itertuples()]
 
     def file_stems(self) -> list[tuple[str, str, str]]:
-        """(code, vintage, download file stem) of every ICB of every vintage, as `IcbPack.file_stem` names it."""
+        """(code, vintage, download file stem) of every ICB of every vintage."""
         return [
-            (row.icb_code, row.icb_vintage, f"{safe_file_stem(row.icb_code, row.icb_name)}-{row.icb_vintage.lower()}")
+            (row.icb_code, row.icb_vintage, pack_file_stem(row.icb_code, row.icb_name, row.icb_vintage))
             for row in self.icbs.itertuples()
         ]
 

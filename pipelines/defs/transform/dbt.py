@@ -31,7 +31,7 @@ def dbt_vars(registry: Registry) -> dict[str, Any]:
     markers: dict[str, list[str]] = {"_default": registry.suppression_markers}
     markers.update({s.id: s.suppression_markers for s in registry.sources if s.suppression_markers is not None})
     areas = load_areas(AREAS_FILE, registry)
-    return {"suppression_markers": markers, "area_vintages": json.loads(json.dumps(areas.as_dbt_var(), default=str))}
+    return {"suppression_markers": markers, "area_vintages": areas.as_dbt_var()}
 
 
 def _vars_args(registry: Registry) -> list[str]:
