@@ -30,6 +30,8 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ["ICS_BASELINE_SOURCES_FILE"] = str(Path(args.sources).resolve())
     if getattr(args, "live", False):
         os.environ["ICS_BASELINE_FETCH_MODE"] = "live"
+    if getattr(args, "areas", None):
+        os.environ["ICS_BASELINE_AREAS_FILE"] = str(Path(args.areas).resolve())
     if getattr(args, "accept_revisions", None):
         os.environ["ICS_BASELINE_ACCEPT_REVISIONS"] = ",".join(args.accept_revisions)
 
@@ -119,6 +121,29 @@ def _plan(settings, force: bool):
     return plan_build(settings, code_fingerprint(), inputs, latest.name if latest else None, force=force)
 
 
+def precheck_custom_areas(settings) -> str | None:
+    """The custom areas file checked before anything runs, so a bad one fails in a second: its form always, and its
+    LSOA codes against the registered lookup where an earlier build loaded it (the raw/custom_areas asset checks
+    them again against this build's lookup before any model runs). Returns the refusal, or None."""
+    import duckdb
+
+    from pipelines.areas import load_areas
+    from pipelines.custom_areas import LSOA21_LOOKUP_SOURCE, CustomAreasError, read_custom_areas
+
+    known = None
+    if settings.build_database.is_file():
+        try:
+            with duckdb.connect(str(settings.build_database), read_only=True) as con:
+                known = {c for (c,) in con.execute(f"select lsoa21_code from raw.{LSOA21_LOOKUP_SOURCE}").fetchall()}
+        except duckdb.Error:  # not loaded yet, or the database is busy: the raw asset checks them
+            known = None
+    try:
+        read_custom_areas(settings.custom_areas_file, load_areas().area_types, known)
+    except CustomAreasError as exc:
+        return str(exc)
+    return None
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from pipelines.incremental import record_resumable_run
     from pipelines.registry import load_registry
@@ -134,6 +159,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     if unknown:
         print(f"--accept-revisions: no source {', '.join(sorted(unknown))} in the registry", file=sys.stderr)
         return EXIT_USAGE
+    if settings.custom_areas_file is not None:
+        problem = precheck_custom_areas(settings)
+        if problem:
+            print(f"publication blocked: {problem}", file=sys.stderr)
+            latest = latest_release(settings.releases_dir)
+            if latest:
+                print(f"the previous release is unchanged: {latest}", file=sys.stderr)
+            return EXIT_BLOCKED
     origin = settings.snapshot_dir if settings.fetch_mode == "snapshot" else "publishers"
     print(f"building from {settings.fetch_mode} ({origin})")
     print(f"warehouse: {settings.warehouse_dir} (dbt log: {settings.warehouse_dir / 'logs' / 'last_build.log'})")
@@ -163,7 +196,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    """Regenerate one ICB's pack (workbook, report, CSV) from the latest release, into --out."""
+    """Regenerate one ICB's pack (workbook, report, CSV), or with --area any other area's, from a release."""
     from pipelines.operations import resolve_release
     from pipelines.packs.build import write_pack
     from pipelines.packs.data import ReleaseData
@@ -178,13 +211,15 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if release is None or not release.is_dir():
         print(f"no published release in {settings.releases_dir}; run `ics-baseline build` first", file=sys.stderr)
         return EXIT_USAGE
+    out = Path(args.out).resolve()
+    if args.area:
+        return _write_area_pack(release, args.area.strip(), args.area_type, out)
     data = ReleaseData(release)
     code = args.icb.strip().upper()
     vintages = [args.vintage.upper()] if args.vintage else sorted(v for c, v in data.icb_keys() if c == code)
     if not vintages:
         print(f"ICB {code} is not in release {data.release_id}", file=sys.stderr)
         return EXIT_USAGE
-    out = Path(args.out).resolve()
     for vintage in vintages:
         try:
             pack = data.pack(code, vintage)
@@ -195,6 +230,22 @@ def cmd_pack(args: argparse.Namespace) -> int:
         for kind, path in written.items():
             if path is not None:
                 print(f"{kind}: {path}")
+    return EXIT_OK
+
+
+def _write_area_pack(release: Path, code: str, area_type: str | None, out: Path) -> int:
+    """One area's workbook and report, by the writers of the ICB packs, under out/<vintage>/."""
+    from pipelines.packs.build import write_pack
+    from pipelines.packs.data import area_pack
+
+    try:
+        pack = area_pack(release, code, area_type)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    for kind, path in write_pack(pack, pack.indicators, out).items():
+        if path is not None:
+            print(f"{kind}: {path}")
     return EXIT_OK
 
 
@@ -426,10 +477,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="publish even though most of this source's figures moved since the previous release (repeatable;"
         " 'all' accepts every source); recorded in the manifest",
     )
+    build.add_argument(
+        "--areas",
+        metavar="FILE",
+        help="CSV of custom areas (area_set, area_code, area_name, lsoa21_code): each set is built as an area type"
+        " beside the registry's (README, 'Custom areas')",
+    )
     build.set_defaults(func=cmd_build)
 
-    pack = sub.add_parser("pack", help="regenerate one ICB's baseline pack from the latest release")
-    pack.add_argument("--icb", required=True, help="ICB code, e.g. E54000057")
+    pack = sub.add_parser("pack", help="regenerate one ICB's (or any other area's) baseline pack from a release")
+    which = pack.add_mutually_exclusive_group(required=True)
+    which.add_argument("--icb", help="ICB code, e.g. E54000057")
+    which.add_argument(
+        "--area",
+        metavar="CODE",
+        help="code of any other area of the release's `areas` table: a custom area (build --areas), a place, an"
+        " MSOA...; its pack is written from area_indicator_comparisons",
+    )
+    pack.add_argument("--area-type", help="with --area: the area type, where the code names areas of more than one")
     pack.add_argument(
         "--vintage",
         help="boundary vintage, e.g. ICB24, of any in the release, with packs or not (default: every vintage the"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.custom_areas import CUSTOM_AREAS_SOURCE_ID, NO_CUSTOM_AREAS, custom_areas_fingerprint
 from pipelines.registry import Registry
 from pipelines.settings import PROJECT_ROOT, Settings
 
@@ -65,12 +66,32 @@ def _sha256(path: Path) -> str:
 
 
 def snapshot_input_hashes(settings: Settings, registry: Registry) -> dict[str, str | None]:
-    """sha256 of each source's file in the snapshot mirror (None where the file is missing)."""
+    """sha256 of each source's file in the snapshot mirror (None where the file is missing), and of the custom
+    areas file under its raw asset's id (NO_CUSTOM_AREAS without one), so a changed areas file is rebuilt like a
+    changed source: raw/custom_areas and what depends on it."""
     hashes: dict[str, str | None] = {}
     for source in registry.sources:
         path = settings.snapshot_dir / source.snapshot_path
         hashes[source.id] = _sha256(path) if path.is_file() else None
+    areas_file = settings.custom_areas_file
+    hashes[CUSTOM_AREAS_SOURCE_ID] = (
+        None if areas_file is not None and not areas_file.is_file() else custom_areas_fingerprint(areas_file)
+    )
     return hashes
+
+
+def loaded_custom_areas(settings: Settings) -> str:
+    """The fingerprint of the custom areas the build database holds (written by the raw/custom_areas asset)."""
+    import duckdb  # here: the plan of a build never needs it
+
+    from pipelines.warehouse import connect
+
+    try:
+        with connect(settings.build_database) as con:
+            row = con.execute("select sha256 from meta.custom_areas_input").fetchone()
+    except duckdb.CatalogException:  # a database from before custom areas: it has none
+        return NO_CUSTOM_AREAS
+    return row[0] if row else NO_CUSTOM_AREAS
 
 
 def marker_path(settings: Settings) -> Path:

@@ -9,6 +9,8 @@ Environment variables (all optional):
   ICS_BASELINE_ACCEPT_REVISIONS  comma-separated source ids (or "all") whose mass revision against the previous
                               release may be published (`ics-baseline build --accept-revisions` sets it)
   ICS_BASELINE_TODAY          the date data freshness is judged on, YYYY-MM-DD (default: today, UTC); fixed in tests
+  ICS_BASELINE_AREAS_FILE     a CSV of custom areas (area_set, area_code, area_name, lsoa21_code) built beside the
+                              registry's (`ics-baseline build --areas FILE` sets it; pipelines/custom_areas.py)
 
 WAREHOUSE_PATH, the absolute path of the build database, is derived here and exported for dbt's profiles.yml.
 """
@@ -40,6 +42,8 @@ class Settings:
     accept_revisions: frozenset[str] = frozenset()
     # The clock of data freshness (current / overdue / stale): injectable, so the same data is judged the same way.
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    # A user's own areas (pipelines/custom_areas.py), or None: a build without them is the registry's areas only.
+    custom_areas_file: Path | None = None
 
     @property
     def build_database(self) -> Path:
@@ -68,6 +72,7 @@ def get_settings() -> Settings:
         today = date.fromisoformat(today_text) if today_text else datetime.now(UTC).date()
     except ValueError:
         raise ValueError(f"ICS_BASELINE_TODAY must be a date as YYYY-MM-DD, got {today_text!r}") from None
+    areas_text = os.environ.get("ICS_BASELINE_AREAS_FILE", "").strip()
     settings = Settings(
         warehouse_dir=warehouse.resolve(),
         snapshot_dir=snapshot.resolve(),
@@ -76,6 +81,7 @@ def get_settings() -> Settings:
         allow_loopback_http=os.environ.get("ICS_BASELINE_ALLOW_LOOPBACK_HTTP") == "1",
         accept_revisions=parse_accepted_revisions(os.environ.get("ICS_BASELINE_ACCEPT_REVISIONS", "")),
         today=today,
+        custom_areas_file=Path(areas_text).resolve() if areas_text else None,
     )
     # dbt reads the database path from the environment; it must be absolute (dbt may run from another cwd).
     os.environ["WAREHOUSE_PATH"] = str(settings.build_database)

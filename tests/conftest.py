@@ -86,6 +86,7 @@ REBUILDING_MODULES = [
     "test_bad_input_blocks_publication.py",
     "test_incremental_e2e.py",
     "test_series_breaks.py",
+    "test_custom_areas_e2e.py",
 ]
 
 

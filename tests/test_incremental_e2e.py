@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.custom_areas import CUSTOM_AREAS_SOURCE_ID, NO_CUSTOM_AREAS
 from pipelines.incremental import MARKER_NAME, code_fingerprint, plan_build, read_marker
 from pipelines.settings import Settings
 from tests.concurrent_readers import start_readers
@@ -43,7 +44,9 @@ def test_a_published_build_leaves_a_marker_of_what_it_read(warehouse):
     assert marker["dirty_run"] is None
     assert marker["code"] == code_fingerprint()
     manifest = json.loads((_latest(warehouse) / "manifest.json").read_text())
-    assert marker["inputs"] == {s["source_id"]: s["sha256"] for s in manifest["sources"]}
+    # and the custom areas file, of which this build had none
+    inputs = {s["source_id"]: s["sha256"] for s in manifest["sources"]} | {CUSTOM_AREAS_SOURCE_ID: NO_CUSTOM_AREAS}
+    assert marker["inputs"] == inputs
 
 
 def test_nothing_changed_means_nothing_to_do(warehouse, snapshot_dir):

@@ -1,11 +1,15 @@
 -- In the areas mart, the shares of an area's residents in the ICBs of one vintage add up to 1 (every
--- resident is in some ICB), and the areas of one type and vintage share out every ICB's residents exactly
--- once. Rows returned are failures.
+-- resident is in some ICB), and the areas of each vintage of the registry share out every ICB's residents
+-- exactly once (a user's custom areas need not cover England). Rows returned are failures.
 
 with
 
 areas as (
     select * from {{ ref('areas') }}
+),
+
+declared as (
+    {{ area_vintages_declared() }}
 ),
 
 by_area as (
@@ -26,6 +30,7 @@ by_icb as (
         icb_code,
         sum(share_of_icb_residents_in_area) as total_share
     from areas
+    where area_vintage in (select declared.area_vintage from declared)
     group by all
     having abs(total_share - 1) > 1e-9
 ),

@@ -236,3 +236,142 @@ class ReleaseData:
             boundaries=boundaries,
             manifest=self.manifest,
         )
+
+
+# area_indicator_comparisons and areas carry the area's keys where the ICB tables carry the ICB's: renamed, one
+# area's figures are an ICB pack's, and the same workbook and report writers draw them.
+AREA_KEYS_AS_ICB_KEYS = {"area_code": "icb_code", "area_name": "icb_name", "area_vintage": "icb_vintage"}
+
+
+@dataclass(frozen=True)
+class AreaPack(IcbPack):
+    """One area's pack (any area of `areas` but an ICB, e.g. a custom area): an IcbPack whose `icb` row is the
+    area's, ranked and ranged among the areas of its own type and vintage."""
+
+    area_type: str = ""
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)  # the release's registry (Metadata sheet)
+
+    @property
+    def file_stem(self) -> str:
+        return area_file_stem(self.code, self.name, self.vintage)
+
+
+def area_file_stem(code: str, name: str, vintage: str) -> str:
+    """A safe download name for any area's code (a custom area's code is the user's: letters, digits, - and _)."""
+    return "-".join(_slug(part) for part in (code, name, vintage) if _slug(part))
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:80].rstrip("-")
+
+
+def area_pack(release_dir: Path, area_code: str, area_type: str | None = None) -> AreaPack:
+    """The pack of one area of the release's `areas` (not an ICB: `pack --icb` writes those), from its
+    area_indicator_comparisons rows. KeyError, with what to do, when the code names no area, an ICB, or areas
+    of more than one type or vintage (a unitary authority is both a district and an upper-tier council)."""
+    release_dir = Path(release_dir)
+    manifest_path = release_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    release_id = manifest.get("release_id", release_dir.name)
+    with duckdb.connect(str(release_dir / WAREHOUSE_FILE_NAME), read_only=True) as con:
+        tables = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+        if "area_indicator_comparisons" not in tables:
+            raise KeyError(f"release {release_id} has no area_indicator_comparisons: area packs need a later release")
+        type_filter = "and area_type = $area_type" if area_type else ""
+        params = {"code": area_code} | ({"area_type": area_type} if area_type else {})
+        found = con.execute(
+            f"""
+            select area_type, area_vintage, any_value(area_name), any_value(usual_residents_2021)
+            from areas where area_code = $code {type_filter}
+            group by all order by all
+            """,
+            params,
+        ).fetchall()
+        if not found:
+            raise KeyError(f"no area {area_code}{f' of type {area_type}' if area_type else ''} in release {release_id}")
+        if len(found) > 1:
+            kinds = ", ".join(f"{t} ({v})" for t, v, _, _ in found)
+            raise KeyError(f"{area_code} is an area of more than one type or vintage: {kinds}; give --area-type")
+        found_type, vintage, name, residents = found[0]
+        if found_type == "icb":
+            raise KeyError(f"{area_code} is an ICB: `ics-baseline pack --icb {area_code}` writes its packs")
+        # every area of the type and vintage: ranks and the spine's ranges are among them
+        comparisons = con.execute(
+            f"""
+            select c.*, {", ".join(f"i.{column}" for column in INDICATOR_COLUMNS if column != "domain")}
+            from area_indicator_comparisons as c
+            inner join indicators as i on c.indicator_id = i.id
+            where c.area_type = $area_type and c.area_vintage = $vintage
+            order by c.area_code, i.domain, i.title, c.period_start
+            """,
+            {"area_type": found_type, "vintage": vintage},
+        ).df()
+        indicators = con.execute("select * from indicators").df()
+    indicators_registered = indicators.groupby("domain", sort=False).size().reset_index()
+    comparisons = comparisons.rename(columns=AREA_KEYS_AS_ICB_KEYS)
+    latest = ReleaseData._latest_per_indicator(comparisons)
+    ranges = ReleaseData._ranges(comparisons, latest)
+
+    def of_area(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame.icb_code == area_code].reset_index(drop=True)
+
+    area_rows, area_latest = of_area(comparisons), of_area(latest)
+    first = area_rows.iloc[0] if not area_rows.empty else pd.Series(dtype=object)
+    area = {
+        "icb_code": area_code,
+        "icb_name": name,
+        "icb_vintage": vintage,
+        "area_type": found_type,
+        "usual_residents_2021": residents,
+        "nhs_region_code": first.get("nhs_region_code"),
+        "nhs_region_name": first.get("nhs_region_name"),
+        "parent_icb_code": first.get("parent_icb_code"),
+        "parent_icb_name": first.get("parent_icb_name"),
+        "parent_icb_vintage": first.get("parent_icb_vintage"),
+    }
+    empty = pd.DataFrame()
+    return AreaPack(
+        release_id=release_id,
+        icb=area,
+        comparisons=area_rows,
+        latest=area_latest,
+        ranges=ranges,
+        domain_summary=_domain_summary(area_latest, indicators_registered),
+        breakdowns=empty,
+        reconciliations=empty,
+        peers=empty,
+        peer_context=empty,
+        deprivation_deciles=empty,
+        inequality_gaps=empty,
+        boundaries=empty,
+        manifest=manifest,
+        area_type=found_type,
+        indicators=indicators,
+    )
+
+
+def _domain_summary(latest: pd.DataFrame, registered: pd.DataFrame) -> pd.DataFrame:
+    """icb_domain_summaries' counts for one area, from its latest figures (the mart is written for ICBs only)."""
+    rows = []
+    for domain, indicators_registered in registered.itertuples(index=False):
+        figures = latest[latest.domain == domain] if not latest.empty else latest
+        significance = figures.get("significance_95", pd.Series(dtype=str))
+        trend = figures.get("trend_assessment", pd.Series(dtype=str))
+        rows.append(
+            {
+                "domain": domain,
+                "indicators_registered": int(indicators_registered),
+                "indicators_with_figures": len(figures),
+                "significantly_better": int((significance == "better").sum()),
+                "not_significantly_different": int((significance == "similar").sum()),
+                "significantly_worse": int((significance == "worse").sum()),
+                "not_compared": int((significance == "not_compared").sum()),
+                "getting_better": int((trend == "getting_better").sum()),
+                "getting_worse": int((trend == "getting_worse").sum()),
+                "significantly_worse_and_getting_worse": int(
+                    ((significance == "worse") & (trend == "getting_worse")).sum()
+                ),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -6,7 +6,8 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from pipelines.incremental import carry_over_base, code_fingerprint, write_marker
+from pipelines.custom_areas import CUSTOM_AREAS_SOURCE_ID
+from pipelines.incremental import carry_over_base, code_fingerprint, loaded_custom_areas, write_marker
 from pipelines.last_good import remember_published
 from pipelines.quality_thresholds import load_thresholds
 from pipelines.registry import load_registry
@@ -132,6 +133,7 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
             today=settings.today,
         )
         inputs = {source["source_id"]: source["sha256"] for source in published.manifest["sources"]}
+        inputs[CUSTOM_AREAS_SOURCE_ID] = loaded_custom_areas(settings)
         write_marker(settings, published.release_id, code_fingerprint(), inputs)
         context.log.info(f"published release {published.release_id} at {published.path}")
         # What was just published is what a later build falls back on if a publisher is unavailable. The release

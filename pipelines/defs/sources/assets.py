@@ -6,13 +6,23 @@ never falls back: a parse error or a failed blocking check still stops publicati
 """
 
 import dagster as dg
+import pandas as pd
 
+from pipelines.areas import AREAS_FILE, load_areas
 from pipelines.cadence import freshness_policy
+from pipelines.custom_areas import (
+    COLUMNS,
+    CUSTOM_AREAS_SOURCE_ID,
+    LSOA21_LOOKUP_SOURCE,
+    CustomAreasError,
+    custom_areas_fingerprint,
+    read_custom_areas,
+)
 from pipelines.fetch import Fetcher, HttpPolicy, SourceUnavailableError
 from pipelines.incremental import mark_dirty
 from pipelines.last_good import find_last_good
 from pipelines.readers import read_source
-from pipelines.registry import Registry, Source
+from pipelines.registry import Registry, RegistryError, Source
 from pipelines.settings import Settings
 from pipelines.warehouse import connect, load_raw_table, registry_frame, replace_meta_table
 
@@ -122,6 +132,66 @@ def build_registry_asset(settings: Settings, registry: Registry) -> dg.AssetsDef
     return source_registry
 
 
+def build_custom_areas_asset(settings: Settings, registry: Registry) -> dg.AssetsDefinition:
+    lookup = registry.by_id.get(LSOA21_LOOKUP_SOURCE)
+    if lookup is None:
+        raise RegistryError(f"custom areas are checked against the lookup {LSOA21_LOOKUP_SOURCE}: not in sources.yaml")
+
+    @dg.asset(
+        key=["raw", CUSTOM_AREAS_SOURCE_ID],
+        group_name="sources",
+        kinds={"duckdb", "csv"},
+        # the file's LSOA codes are checked against the lookup as this build loaded it
+        deps=[dg.AssetKey(["raw", lookup.id])],
+        description="A user's own areas (ics-baseline build --areas FILE, or ICS_BASELINE_AREAS_FILE): one row per"
+        " LSOA 2021 of each area, validated (pipelines/custom_areas.py); empty without a file.",
+    )
+    def custom_areas(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        path = settings.custom_areas_file
+        rows = []
+        if path is not None:
+            with connect(settings.build_database) as con:
+                lsoas = con.execute(f"select distinct lsoa21_code from {lookup.raw_table}").fetchall()
+            known = {code for (code,) in lsoas}
+            builtin = load_areas(AREAS_FILE).area_types
+            try:
+                rows = read_custom_areas(path, builtin, known)
+            except CustomAreasError as exc:
+                # before the build database is touched: a refused file changes nothing
+                raise dg.Failure(str(exc)) from None
+        frame = pd.DataFrame(
+            [[row.line, row.area_set, row.area_code, row.area_name, row.lsoa21_code] for row in rows],
+            columns=["file_line", *COLUMNS],
+        ).astype({"file_line": "int64", **dict.fromkeys(COLUMNS, "string")})
+        provenance = pd.DataFrame(
+            [[str(path) if path else None, custom_areas_fingerprint(path), len(frame)]],
+            columns=["file_path", "sha256", "row_count"],
+        ).astype({"file_path": "string", "sha256": "string", "row_count": "int64"})
+        mark_dirty(settings, context.run_id)
+        with connect(settings.build_database) as con:
+            con.execute("create schema if not exists raw")
+            con.execute("begin transaction")
+            con.register("incoming_frame", frame)
+            con.execute(f"create or replace table raw.{CUSTOM_AREAS_SOURCE_ID} as select * from incoming_frame")
+            con.unregister("incoming_frame")
+            replace_meta_table(con, "custom_areas_input", provenance)
+            con.execute("commit")
+        sets = sorted({row.area_set for row in rows})
+        context.log.info(f"custom areas: {len(frame):,} LSOA rows in {len({r.area_code for r in rows})} areas")
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": len(frame),
+                "file": str(path) if path else "",
+                "sha256": provenance.sha256[0],
+                "area_sets": dg.MetadataValue.json(sets),
+            },
+            data_version=dg.DataVersion(provenance.sha256[0]),
+        )
+
+    return custom_areas
+
+
 def build_source_defs(settings: Settings, registry: Registry) -> dg.Definitions:
     raw_assets = [build_raw_asset(s, settings, registry) for s in registry.sources]
-    return dg.Definitions(assets=[*raw_assets, build_registry_asset(settings, registry)])
+    custom_areas = build_custom_areas_asset(settings, registry)
+    return dg.Definitions(assets=[*raw_assets, custom_areas, build_registry_asset(settings, registry)])
