@@ -17,6 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from pipelines.areas import load_areas
 from pipelines.incremental import MARKER_NAME
 from tests.conftest import PROJECT_ROOT, cli_env, run_cli
 from tests.test_custom_areas import BAD_CASES, BAD_FILES
@@ -70,6 +71,14 @@ def _build(warehouse: Path, snapshot_dir: Path, *extra: str) -> subprocess.Compl
     return run_cli("build", "--snapshot", str(snapshot_dir), "--warehouse", str(warehouse), *extra, timeout=900)
 
 
+def test_without_an_areas_file_a_build_has_the_registrys_areas_only(built_warehouse):
+    release = (built_warehouse / "releases" / "latest").resolve()
+    types = set(_query(release, "select distinct area_type from areas").area_type)
+    assert types == set(load_areas().area_types)
+    marker = json.loads((built_warehouse / "build" / MARKER_NAME).read_text())
+    assert marker["inputs"]["custom_areas"] == "none"
+
+
 @pytest.mark.parametrize("name", sorted(BAD_CASES))
 def test_a_bad_areas_file_is_refused_by_file_line_and_code_and_nothing_changes(warehouse, snapshot_dir, name):
     before, marker = _release_hashes(warehouse), (warehouse / "build" / MARKER_NAME).read_bytes()
@@ -88,7 +97,7 @@ def test_a_bad_areas_file_is_refused_by_file_line_and_code_and_nothing_changes(w
 def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it_before_dbt(warehouse, tmp_path):
     """The raw/custom_areas asset checks the codes against the LSOA lookup the build loaded, as a Dagster
     deployment runs it (ICS_BASELINE_AREAS_FILE, no CLI check first): no model runs and nothing is published."""
-    before = _release_hashes(warehouse)
+    before, marker = _release_hashes(warehouse), (warehouse / "build" / MARKER_NAME).read_bytes()
     bad = tmp_path / "unknown_lsoa.csv"
     shutil.copy(BAD_FILES / "unknown_lsoa.csv", bad)
     script = (
@@ -104,9 +113,12 @@ def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it
     assert not published
     failure = next(p for p in problems if p.startswith("step raw__custom_areas failed"))
     assert str(bad) in failure and "line 3:" in failure and "'E01999999'" in failure, problems
-    skipped = next(p for p in problems if p.startswith("not run because"))
-    assert "dbt_models" in skipped, problems
+    events = [json.loads(line) for line in (warehouse / "logs" / "build-events.jsonl").read_text().splitlines()]
+    started = {e.get("step") for e in events if e["event"] == "STEP_START"}
+    assert started == {"raw__custom_areas"}, started  # no dbt model ran, and no publication
     assert _release_hashes(warehouse) == before
+    # nothing wrote the build database: the next build is still an incremental one
+    assert (warehouse / "build" / MARKER_NAME).read_bytes() == marker
 
 
 @pytest.fixture(scope="module")
