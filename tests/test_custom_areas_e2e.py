@@ -168,19 +168,28 @@ def test_an_area_of_two_whole_icbs_has_the_ratio_of_their_summed_counts(custom_b
         "select * from icb_indicators where icb_vintage = 'ICB26' and icb_code in (?, ?)",
         list(COALITION_ICB26S),
     )
-    lsoa_exact_at_icbs = set(icbs[icbs.method == "lsoa_exact"].indicator_id)
-    # every small-area indicator the ICBs have from LSOA sums, the coalition has too
-    assert set(exact.indicator_id) and set(exact.indicator_id) <= lsoa_exact_at_icbs
-    compared = 0
+    # every indicator the ICBs have from small-area sums, the coalition has too (LSOA 2021 and 2011 sources)
+    assert set(exact.indicator_id) == set(icbs[icbs.method == "lsoa_exact"].indicator_id)
+    kinds = set()
     for row in exact.itertuples():
         pair = icbs[(icbs.indicator_id == row.indicator_id) & (icbs.period == row.period)]
         assert len(pair) == 2 and set(pair.method) == {"lsoa_exact"}, (row.indicator_id, row.period)
-        numerator, denominator = pair.numerator.sum(), pair.denominator.sum()
-        assert row.numerator == pytest.approx(numerator, rel=1e-12), row.indicator_id
-        assert row.denominator == pytest.approx(denominator, rel=1e-12), row.indicator_id
-        assert row.value == pytest.approx(numerator / denominator, rel=1e-12), row.indicator_id
-        compared += 1
-    assert compared >= 11
+        if pair.numerator.notna().all():  # a proportion or percentage: the ratio of the summed counts
+            numerator, denominator = pair.numerator.sum(), pair.denominator.sum()
+            assert row.numerator == pytest.approx(numerator, rel=1e-12), row.indicator_id
+            assert row.denominator == pytest.approx(denominator, rel=1e-12), row.indicator_id
+            scale = 100 if row.unit == "percent" else 1
+            assert row.value == pytest.approx(scale * numerator / denominator, rel=1e-12), row.indicator_id
+            kinds.add("ratio")
+        elif pair.denominator.notna().all():  # a mean score over residents: the two means weighted by residents
+            assert row.denominator == pytest.approx(pair.denominator.sum(), rel=1e-12), row.indicator_id
+            weighted = (pair.value * pair.denominator).sum() / pair.denominator.sum()
+            assert row.value == pytest.approx(weighted, rel=1e-12), row.indicator_id
+            kinds.add("mean")
+        else:  # a count: the sum
+            assert row.value == pytest.approx(pair.value.sum(), rel=1e-12), row.indicator_id
+            kinds.add("count")
+    assert kinds == {"ratio", "mean", "count"} and len(exact) >= 27
 
 
 def test_hand_picked_lsoas_give_the_publishers_census_counts(custom_build, snapshot_dir):

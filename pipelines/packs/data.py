@@ -290,12 +290,13 @@ def area_pack(release_dir: Path, area_code: str, area_type: str | None = None) -
         ).fetchall()
         if not found:
             raise KeyError(f"no area {area_code}{f' of type {area_type}' if area_type else ''} in release {release_id}")
+        # 'icb' is the registry's id of the integrated care boards, whose packs `pack --icb` writes unchanged
+        if any(found_type == "icb" for found_type, *_ in found):
+            raise KeyError(f"{area_code} is an ICB: `ics-baseline pack --icb {area_code}` writes its packs")
         if len(found) > 1:
             kinds = ", ".join(f"{t} ({v})" for t, v, _, _ in found)
             raise KeyError(f"{area_code} is an area of more than one type or vintage: {kinds}; give --area-type")
         found_type, vintage, name, residents = found[0]
-        if found_type == "icb":
-            raise KeyError(f"{area_code} is an ICB: `ics-baseline pack --icb {area_code}` writes its packs")
         # every area of the type and vintage: ranks and the spine's ranges are among them
         comparisons = con.execute(
             f"""
