@@ -79,3 +79,25 @@ def test_district_deprivation_share_matches_an_independent_count(boundaries, sna
     assert joined["expected"].notna().all()
     assert np.allclose(joined["published"], joined["expected"], atol=1e-12)
     assert joined["published"].max() > 0.3  # some districts are heavily deprived; none are all decile 1
+
+
+def test_every_english_msoa_is_drawn_once_for_every_vintage_rounded_to_four_places(boundaries, snapshot_dir):
+    """The neighbourhood maps' MSOAs: the boundary file's English features, each once (icb_vintage NULL, not one
+    copy per ICB vintage), coordinates rounded to 4 places."""
+    source = json.loads((snapshot_dir / "boundaries" / "MSOA_2021_EW_BSC_V2_geographr_simplified.geojson").read_text())
+    english = {
+        f["properties"]["msoa21_code"]: f for f in source["features"] if f["properties"]["msoa21_code"][0] == "E"
+    }
+    assert len(english) == 6856
+    published = boundaries[boundaries.area_type == "msoa"]
+    assert published.icb_vintage.isna().all() and published.nhs_region_code.isna().all()
+    assert (published.boundary_vintage == "MSOA21").all()
+    assert sorted(published.area_code) == sorted(english)  # each once
+    for row in published.sample(300, random_state=12).itertuples():
+        feature = english[row.area_code]
+        assert row.area_name == feature["properties"]["msoa21_name"]
+        mine = json.loads(row.geometry_geojson)
+        original, rounded = _coordinates(feature["geometry"]), _coordinates(mine)
+        assert original.shape == rounded.shape
+        assert np.abs(original - rounded).max() <= 0.00005 + 1e-12
+    assert not published.geometry_geojson.str.contains(r"\.\d{5,}").any()
