@@ -146,6 +146,20 @@ class AreasRegistry(_Strict):
         """Vintage -> how many areas of the type the publisher lists in England (None where not declared)."""
         return {vintage_id: vintage.expected_areas for vintage_id, vintage in self.vintages_of(area_type).items()}
 
+    def vintage_in_force(self, area_type: str, on: date) -> str:
+        """The vintage of the type in force on a day: the latest whose boundaries came into force on or before it
+        (the last declared one when the type has no dates). Areas of other types are compared in the ICB vintage
+        in force on the day of the build, so a vintage declared ahead of its start (April 2027) changes nothing
+        until then."""
+        vintages = self.vintages_of(area_type)
+        started = [(v.in_force_from, vid) for vid, v in vintages.items() if v.in_force_from and v.in_force_from <= on]
+        if started:
+            return max(started)[1]
+        undated = [vid for vid, v in vintages.items() if v.in_force_from is None]
+        if not undated:
+            raise ValueError(f"areas.yaml: no {area_type} vintage is in force on {on.isoformat()}")
+        return undated[-1]
+
     def check_against(self, registry: Registry) -> None:
         """Every lookup and column named exists in sources.yaml; `via` and `icb_regions` name declared vintages."""
         problems = []
