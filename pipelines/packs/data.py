@@ -199,6 +199,11 @@ class ReleaseData:
                 else {}
             )
             self.neighbourhood_measure, self.neighbourhood_values = self._read_neighbourhood_measure(con, tables)
+        # MSOA boundaries are published once for every vintage (icb_vintage NULL); a pack takes its ICB's
+        self.msoa_boundaries = pd.DataFrame(columns=["area_code", "geometry_geojson"])
+        if not self.boundaries.empty and "area_type" in self.boundaries.columns:
+            msoas = self.boundaries[self.boundaries.area_type == "msoa"]
+            self.msoa_boundaries = msoas[["area_code", "geometry_geojson"]].reset_index(drop=True)
         self.latest = self._latest_per_indicator(self.comparisons)
         self.ranges = self._ranges(self.comparisons, self.latest)
 
@@ -309,9 +314,7 @@ class ReleaseData:
             return frame[(frame.icb_code == icb_code) & (frame.icb_vintage == icb_vintage)].reset_index(drop=True)
 
         boundaries = self.boundaries
-        msoa_boundaries = pd.DataFrame()
         if not boundaries.empty and "icb_vintage" in boundaries.columns:
-            msoa_boundaries = boundaries[boundaries.area_type == "msoa"]
             boundaries = boundaries[boundaries.icb_vintage == icb_vintage].reset_index(drop=True)
         places, neighbourhoods, place_figures = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
         if not self.areas.empty:
@@ -319,13 +322,7 @@ class ReleaseData:
             places = overlapping[overlapping.area_type.isin(PLACE_TYPES)].reset_index(drop=True)
             msoas = overlapping[overlapping.area_type == "msoa"]
             columns = ["area_code", "area_name", "share_of_area_residents_in_icb", "usual_residents_2021"]
-            neighbourhoods = msoas[columns].merge(
-                msoa_boundaries[["area_code", "geometry_geojson"]]
-                if not msoa_boundaries.empty
-                else pd.DataFrame(columns=["area_code", "geometry_geojson"]),
-                on="area_code",
-                how="left",
-            )
+            neighbourhoods = msoas[columns].merge(self.msoa_boundaries, on="area_code", how="left")
             if not self.neighbourhood_values.empty:
                 neighbourhoods = neighbourhoods.merge(self.neighbourhood_values, on="area_code", how="left")
             else:
