@@ -48,8 +48,8 @@ SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|h
 NON_REPORT_BUDGET_BYTES = 105_000_000
 # The whole release directory: tables, downloads, pages, manifest and every pack (issue 11: 60 MB, met at 52.7 MB
 # before the areas tables; 65.0 MB with area_indicators, 125.6 MB with area_indicator_comparisons). Issue 12's
-# places and neighbourhood maps in every pack: about 3.7 MB more (reports 16.2 to 18.2 MB, median 210 to 228 KB;
-# workbooks 8.3 to 8.9 MB; the MSOA boundaries, published once, 1.1 MB in the DuckDB and Parquet files).
+# places and neighbourhood maps in every pack: 4.5 MB more, 130.3 MB (reports 16.2 to 18.6 MB, median 210 to
+# 234 KB; workbooks 8.3 to 9.3 MB; the MSOA boundaries, published once, 1.1 MB in the DuckDB and Parquet files).
 RELEASE_BUDGET_BYTES = 133_000_000
 # When each ICB vintage stopped being in force (NHS England; None: in force now), and its ICBs.
 SUPERSEDED = {"ICB22": (date(2023, 4, 1), 42), "ICB24": (date(2026, 4, 1), 42), "ICB26": (None, 36)}

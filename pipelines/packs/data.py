@@ -122,8 +122,8 @@ class IcbPack:
     manifest: dict = field(default_factory=dict)
     # The ICB's places: areas rows (lad, utla) overlapping it in its vintage, with their resident shares
     places: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # Every figure of those places, all periods (area_indicator_comparisons, or area_indicators without verdicts
-    # in a release that has no comparisons for areas), with the indicator's title, domain and polarity
+    # Each place's latest figure of each indicator (area_indicator_comparisons, or area_indicators without verdicts
+    # in a release that has no comparisons for areas), with the indicator's title and domain
     place_figures: pd.DataFrame = field(default_factory=pd.DataFrame)
     # The ICB's neighbourhoods (MSOAs overlapping it): code, name, geometry, share of the MSOA in the ICB and the
     # map's deprivation figure; `neighbourhood_measure` describes that figure and its England quintile breaks
@@ -209,10 +209,12 @@ class ReleaseData:
 
     @staticmethod
     def _read_place_figures(con: duckdb.DuckDBPyConnection, tables: set[str]) -> pd.DataFrame:
-        """Every figure of every place (lad, utla), with its verdict against England where the release has one."""
+        """The latest figure of each indicator of every place (lad, utla), with its verdict against England where the
+        release has one. Only each place's latest period is needed: a row of the Places table takes the latest
+        period any of the ICB's places has, and a place with a figure for that period has no later one."""
         types = ", ".join(repr(t) for t in PLACE_TYPES)
-        columns = "f.area_type, f.area_code, f.indicator_id, f.period, f.period_start, f.value, f.unit, f.method"
-        columns += ", f.value_status, i.title, i.domain, i.polarity"
+        columns = "f.area_type, f.area_code, f.indicator_id, f.period, f.period_start, f.value, f.unit"
+        columns += ", i.title, i.domain"
         if "area_indicator_comparisons" in tables:
             verdicts = "f.england_value, f.significance_95, f.not_compared_reason"
             table = "area_indicator_comparisons"
@@ -228,6 +230,9 @@ class ReleaseData:
             from {table} as f
             inner join indicators as i on f.indicator_id = i.id
             where f.area_type in ({types}) and f.value is not null
+            qualify row_number() over (
+                partition by f.area_type, f.area_code, f.indicator_id order by f.period_start desc, f.period desc
+            ) = 1
             """
         ).df()
 
