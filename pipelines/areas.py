@@ -104,8 +104,9 @@ class Vintage(_Strict):
 class AreaType(_Strict):
     label: str
     code_pattern: str
-    # local-authority sources publish figures for areas of this type themselves (their codes are LA codes)
-    publisher_la_figures: bool = False
+    # what local-authority sources give areas of this type (areas.yaml): the publishers' own figures for the
+    # areas themselves, figures rebuilt from the LAs' parts inside each area, or nothing
+    la_figures: Literal["published", "apportioned", "none"] = "none"
     vintages: dict[str, Vintage] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -194,7 +195,7 @@ class AreasRegistry(_Strict):
                     "area_vintage": vintage_id,
                     "label": vintage.label,
                     "code_pattern": self.area_types[type_id].code_pattern,
-                    "publisher_la_figures": self.area_types[type_id].publisher_la_figures,
+                    "la_figures": self.area_types[type_id].la_figures,
                     "expected_areas": vintage.expected_areas,
                     "kind": vintage.membership.kind,
                     "membership": spec,

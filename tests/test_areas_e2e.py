@@ -329,3 +329,28 @@ def test_areas_rank_within_their_type_and_vintage_beside_their_parent_icb(areas,
         with_parent.parent_icb_value.isna() & with_parent.icb_value.isna()
     )
     assert len(with_parent) > 100_000 and same.all()
+
+
+def test_regions_rebuilt_from_council_figures_reconcile_with_the_publishers_own(area_indicators, snapshot_dir):
+    """NHS regions take local-authority figures rebuilt from their councils as ICBs do (areas.yaml la_figures:
+    apportioned). London is both an NHS region and an ONS region, and the ONS file publishes London's own
+    employment rate: the rate rebuilt from the 33 London boroughs' figures lies within the publisher's 95% interval
+    for London in every year, and sub-ICB locations get rebuilt figures too."""
+    published = pd.read_csv(snapshot_dir / "ons_explore_local_statistics" / "employment-rate.csv")
+    london = published[(published.areacd == "E12000007") & (published.indicator == "Employment rate")].copy()
+    london["period"] = london.period.str[:4]
+    rebuilt = area_indicators[
+        (area_indicators.area_type == "nhs_region")
+        & (area_indicators.area_name == "London")
+        & (area_indicators.indicator_id == "employment_rate_16_64")
+    ]
+    merged = rebuilt.merge(london, on="period")
+    assert len(merged) >= 15 and set(merged.method) == {"la_aggregated"}
+    within = (merged.value >= merged.lci_95) & (merged.value <= merged.uci_95)
+    assert within.all(), merged.loc[~within, ["period", "value", "observation", "lci_95", "uci_95"]]
+    sicbl = area_indicators[
+        (area_indicators.area_type == "sicbl") & (area_indicators.indicator_id == "employment_rate_16_64")
+    ]
+    located = sicbl[["area_vintage", "area_code"]].drop_duplicates()
+    assert len(located) == sum(n for n in AREAS.expected_areas("sicbl").values() if n)
+    assert set(sicbl.method) <= {"la_aggregated", "la_apportioned"}

@@ -36,7 +36,7 @@ def test_the_registry_declares_every_area_type_the_baseline_describes():
         "area_vintage": "ICB22",
         "label": None,
         "code_pattern": r"^E54\d{6}$",
-        "publisher_la_figures": False,
+        "la_figures": "apportioned",
         "expected_areas": 42,
         "kind": "lookup",
         "membership": {

@@ -1,10 +1,11 @@
 -- Every figure for every area of the registry of areas (areas.yaml), the columns of
 -- int_icb_indicator_figures_unioned with the area's type, code, name and vintage in place of the ICB's. The
--- ICB slice is the ICB figures themselves; other areas have what is honest for them: small-area sums for
--- every type down to MSOAs (lsoa_exact, or lsoa_apportioned where a 2011 LSOA straddles areas), and the
--- local-authority publishers' own figures for districts and upper-tier councils (published_la). LA figures
--- are never apportioned to areas smaller than a council. Figures below the display floor of their area are
--- withheld as for ICBs.
+-- ICB slice is the ICB figures themselves; other areas have what is honest for them (areas.yaml la_figures):
+-- small-area sums for every type down to MSOAs (lsoa_exact, or lsoa_apportioned where a 2011 LSOA straddles
+-- areas), the local-authority publishers' own figures for districts and upper-tier councils (published_la),
+-- and LA figures rebuilt as for ICBs for sub-ICB locations and regions (la_aggregated, la_apportioned). An LA
+-- figure is never copied onto a neighbourhood (la_figures: none). Figures below the display floor of their
+-- area are withheld as for ICBs.
 
 with
 
@@ -28,6 +29,10 @@ la_figures as (
     select * from {{ ref('int_area_la_figures_published') }}
 ),
 
+la_apportioned as (
+    select * from {{ ref('int_area_la_indicators_apportioned') }}
+),
+
 areas as (
     select distinct
         area_type,
@@ -49,19 +54,28 @@ small_area_figures as (
     select * from lsoa11_domain_shares
 ),
 
+-- 'icb' is the registry's id of the integrated care boards, whose figures come whole from
+-- int_icb_indicator_figures_unioned (with the published ICB figures and the NHS organisations' own)
 other_area_figures as (
-    select * from small_area_figures
-    -- 'icb' is the registry's id of the integrated care boards, whose figures come whole from icb_indicators
+    -- small-area sums and publishers' own figures carry no counts_basis: the macro says what they are
+    select
+        *,
+        cast(null as varchar) as counts_basis
+    from small_area_figures
     where area_type != 'icb'
     union all by name
-    select * from la_figures
+    select
+        *,
+        cast(null as varchar) as counts_basis
+    from la_figures
+    union all by name
+    select * from la_apportioned
+    where area_type != 'icb'
 ),
 
 floored as (
     select
         *,
-        -- small-area sums and publishers' own figures carry no counts_basis: the macro says what they are
-        cast(null as varchar) as counts_basis,
         {{ below_display_floor() }} as is_below_display_floor
     from other_area_figures
 ),
