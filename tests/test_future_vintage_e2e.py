@@ -124,6 +124,7 @@ def future(tmp_path_factory, snapshot_dir) -> dict:
         str(sources_file),
         "--areas-registry",
         str(areas_file),
+        timeout=1800,  # a cold build with packs: 3-6 min alone, longer beside the suite's other builds
     )
     if result.returncode != 0:
         pytest.fail(f"build failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
@@ -153,6 +154,18 @@ def test_the_new_vintage_has_every_icb_of_its_lookup(future):
     )
     assert icbs.loc[NEW_CODE, "nhs_region_code"] == region["nhs_region_code"].item()
     assert icbs["nhs_region_code"].notna().all()
+    # every place and neighbourhood knows its ICB in the new vintage too
+    areas = _query(
+        future,
+        """
+        select area_type, count(distinct area_code) as areas, count(distinct icb_code) as icbs from areas
+        where icb_vintage = 'ICB27' group by 1
+        """,
+    ).set_index("area_type")
+    expected_places = {t: future["areas"].expected_areas(t) for t in ("lad", "msoa")}
+    assert areas.loc["lad", "areas"] == expected_places["lad"]["LAD24"]
+    assert areas.loc["msoa", "areas"] == expected_places["msoa"]["MSOA21"]
+    assert (areas.loc[["lad", "msoa"], "icbs"] == 35).all()
 
 
 def test_the_new_vintage_gets_every_indicator_of_icb26(future):

@@ -222,7 +222,7 @@ def test_imd2025_local_deciles_match_an_independent_ranking(local_deciles, snaps
     compared = got.merge(
         expected, left_on=["icb_code", "imd_decile"], right_on=["icb24_code", "local_decile"], validate="one_to_one"
     )
-    assert len(compared) == len(got) == len(expected) == 42 * 10
+    assert len(compared) == len(got) == len(expected) == EXPECTED_ICBS["ICB24"] * 10
     assert compared["numerator"].to_numpy() == pytest.approx(compared["disabled"].to_numpy(), abs=1e-9)
     assert compared["denominator"].to_numpy() == pytest.approx(compared["residents"].to_numpy(), abs=1e-9)
 
