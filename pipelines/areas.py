@@ -134,8 +134,9 @@ class Vintage(_Strict):
 class AreaType(_Strict):
     label: str
     code_pattern: str
-    # local-authority sources publish figures for areas of this type themselves (their codes are LA codes)
-    publisher_la_figures: bool = False
+    # what local-authority sources give areas of this type (areas.yaml): the publishers' own figures for the
+    # areas themselves, figures rebuilt from the LAs' parts inside each area, or nothing
+    la_figures: Literal["published", "apportioned", "none"] = "none"
     vintages: dict[str, Vintage] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -175,6 +176,20 @@ class AreasRegistry(_Strict):
     def expected_areas(self, area_type: str) -> dict[str, int | None]:
         """Vintage -> how many areas of the type the publisher lists in England (None where not declared)."""
         return {vintage_id: vintage.expected_areas for vintage_id, vintage in self.vintages_of(area_type).items()}
+
+    def vintage_in_force(self, area_type: str, on: date) -> str:
+        """The vintage of the type in force on a day: the latest whose boundaries came into force on or before it
+        (the last declared one when the type has no dates). Areas of other types are compared in the ICB vintage
+        in force on the day of the build, so a vintage declared ahead of its start (April 2027) changes nothing
+        until then."""
+        vintages = self.vintages_of(area_type)
+        started = [(v.in_force_from, vid) for vid, v in vintages.items() if v.in_force_from and v.in_force_from <= on]
+        if started:
+            return max(started)[1]
+        undated = [vid for vid, v in vintages.items() if v.in_force_from is None]
+        if not undated:
+            raise ValueError(f"areas.yaml: no {area_type} vintage is in force on {on.isoformat()}")
+        return undated[-1]
 
     def check_against(self, registry: Registry) -> None:
         """Every lookup and column named exists in sources.yaml; `via` and `icb_regions` name declared vintages."""
@@ -228,7 +243,7 @@ class AreasRegistry(_Strict):
                     "area_vintage": vintage_id,
                     "label": vintage.label,
                     "code_pattern": self.area_types[type_id].code_pattern,
-                    "publisher_la_figures": self.area_types[type_id].publisher_la_figures,
+                    "la_figures": self.area_types[type_id].la_figures,
                     "expected_areas": vintage.expected_areas,
                     "in_force_from": vintage.in_force_from.isoformat() if vintage.in_force_from else None,
                     "kind": vintage.membership.kind,

@@ -1,11 +1,13 @@
-"""The published `areas` table on the real snapshot build, against truths the build does not compute: the areas
-listed in the publishers' own boundary files, Census 2021 totals from another Census table, and the ONS rule
-that an MSOA's name is its district's name and a number."""
+"""The published `areas`, `area_indicators` and `area_indicator_comparisons` tables on the real snapshot build,
+against truths the build does not compute: the areas listed in the publishers' own boundary files, Census 2021
+totals from another Census table, the ONS rule that an MSOA's name is its district's name and a number, England's
+own totals, and the publisher's own England figure and intervals for every district."""
 
 from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -13,6 +15,8 @@ import pandas as pd
 import pytest
 
 from pipelines.areas import load_areas
+from pipelines.registry import load_registry
+from pipelines.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -183,36 +187,170 @@ def test_every_district_figure_a_local_authority_source_publishes_is_carried_unc
     same = (merged.value == merged.value_area) | (merged.value.isna() & merged.value_area.isna())
     assert same.all(), merged[~same].head()
     # nothing from a local-authority source reaches an area smaller than a council
-    assert not area_indicators[(area_indicators.area_type == "msoa") & (area_indicators.method != "lsoa_exact")].size
+    msoa_methods = set(area_indicators[area_indicators.area_type == "msoa"].method)
+    assert msoa_methods == {"lsoa_exact", "lsoa_apportioned"}
+
+
+def _lsoa11_sources() -> set[str]:
+    """Sources published on 2011 LSOAs, as sources.yaml declares them."""
+    registry = load_registry(PROJECT_ROOT / "sources.yaml")
+    return {s.id for s in registry.sources if s.geography.level == "lsoa" and s.geography.code_vintage == "LSOA11"}
+
+
+def _counts(figures: pd.DataFrame) -> pd.DataFrame:
+    """What adds up across areas: numerators and denominators, a count's value, and an average's value times its
+    weights (population-weighted IMD scores); NaN where a figure has none, so absent parts compare equal."""
+    counts = figures[["numerator", "denominator"]].copy()
+    counts["count"] = figures.value.where(figures.numerator.isna() & figures.denominator.isna())
+    counts["weighted_sum"] = (figures.value * figures.denominator).where(figures.numerator.isna())
+    return counts.fillna(0.0)
 
 
 def test_msoa_counts_add_up_to_their_icb_and_to_england(areas, area_indicators):
-    """Summed MSOA numerators and denominators equal the ICB's own wherever the ICB's MSOAs lie wholly inside it
-    (MSOAs nest in districts, not always in ICBs), and England's everywhere."""
-    msoa = area_indicators[(area_indicators.area_type == "msoa") & (area_indicators.method == "lsoa_exact")]
+    """Summed MSOA counts equal England's for every small-area indicator (LSOA21 sources, and LSOA 2011 sources
+    carried by each LSOA11's share), and each ICB's own wherever the ICB's MSOAs lie wholly inside it (MSOAs nest
+    in districts, not always in ICBs). Vintages drawn on 2011 LSOAs (July 2022 ICBs) take their LSOA11 sources
+    from their own lookup, not from LSOA21s, so for them only the LSOA21 sources must add up."""
+    msoa = area_indicators[area_indicators.area_type == "msoa"]
+    assert set(msoa.method) == {"lsoa_exact", "lsoa_apportioned"}
     indicators = set(msoa.indicator_id)
-    assert len(indicators) >= 10
+    lsoa11 = _lsoa11_sources()
+    assert len(indicators) >= 20 and len(set(msoa.source_id) & lsoa11) >= 3
+    keys = ["indicator_id", "period"]
     england = area_indicators[(area_indicators.area_type == "england") & area_indicators.indicator_id.isin(indicators)]
-    totals = msoa.groupby(["indicator_id", "period"])[["numerator", "denominator"]].sum()
-    expected = england.set_index(["indicator_id", "period"])[["numerator", "denominator"]]
-    pd.testing.assert_frame_equal(totals.sort_index(), expected.sort_index(), check_exact=False, rtol=1e-12)
+    totals = pd.concat([msoa[keys], _counts(msoa)], axis=1).groupby(keys).sum()
+    expected = pd.concat([england[keys], _counts(england)], axis=1).set_index(keys)
+    pd.testing.assert_frame_equal(totals.sort_index(), expected.sort_index(), check_exact=False, rtol=1e-9)
     checked = 0
-    for vintage in ICB_VINTAGES:
+    for vintage, about in AREAS.vintages_of("icb").items():
+        drawn_on_lsoa11 = about.membership.kind == "lookup" and about.membership.spec.lsoa == "lsoa11_code"
         parents = areas[(areas.area_type == "msoa") & (areas.icb_vintage == vintage)]
         split_icbs = set(parents[parents.is_split_across_icbs].icb_code)
         whole = parents[~parents.icb_code.isin(split_icbs)][["area_code", "icb_code"]]
+        summed = msoa[~msoa.source_id.isin(lsoa11)] if drawn_on_lsoa11 else msoa
         sums = (
-            msoa.merge(whole, on="area_code")
-            .groupby(["icb_code", "indicator_id", "period"])[["numerator", "denominator"]]
+            pd.concat([summed[["area_code", *keys]], _counts(summed)], axis=1)
+            .merge(whole, on="area_code")
+            .drop(columns="area_code")
+            .groupby(["icb_code", *keys])
             .sum()
         )
         icbs = area_indicators[
             (area_indicators.area_type == "icb")
             & (area_indicators.area_vintage == vintage)
-            & area_indicators.indicator_id.isin(indicators)
+            & area_indicators.indicator_id.isin(set(summed.indicator_id))
+            & area_indicators.source_id.isin(set(summed.source_id))
             & area_indicators.area_code.isin(set(whole.icb_code))
-        ].set_index(["area_code", "indicator_id", "period"])[["numerator", "denominator"]]
-        icbs.index.names = ["icb_code", "indicator_id", "period"]
-        pd.testing.assert_frame_equal(sums.sort_index(), icbs.sort_index(), check_exact=False, rtol=1e-12)
+        ]
+        icbs = pd.concat([icbs[["area_code", *keys]].rename(columns={"area_code": "icb_code"}), _counts(icbs)], axis=1)
+        icbs = icbs.set_index(["icb_code", *keys])
+        pd.testing.assert_frame_equal(sums.sort_index(), icbs.sort_index(), check_exact=False, rtol=1e-9)
         checked += len(icbs)
-    assert checked > 500
+    assert checked > 1000
+
+
+@pytest.fixture(scope="module")
+def area_comparisons(built_warehouse) -> pd.DataFrame:
+    release = (built_warehouse / "releases" / "latest").resolve()
+    with duckdb.connect(str(release / "ics_baseline.duckdb"), read_only=True) as con:
+        return con.execute("select * from area_indicator_comparisons").df()
+
+
+def test_the_icb_slice_of_area_comparisons_is_icb_indicator_comparisons(built_warehouse, area_comparisons):
+    release = (built_warehouse / "releases" / "latest").resolve()
+    with duckdb.connect(str(release / "ics_baseline.duckdb"), read_only=True) as con:
+        icb = con.execute(
+            "select * from icb_indicator_comparisons order by icb_vintage, icb_code, indicator_id, period"
+        ).df()
+    sliced = area_comparisons[area_comparisons.area_type == "icb"].sort_values(
+        ["area_vintage", "area_code", "indicator_id", "period"]
+    )
+    renamed = sliced.rename(columns={"area_code": "icb_code", "area_name": "icb_name", "area_vintage": "icb_vintage"})
+    pd.testing.assert_frame_equal(
+        renamed[icb.columns].reset_index(drop=True), icb.reset_index(drop=True), check_dtype=False
+    )
+    assert sliced.parent_icb_code.isna().all()
+
+
+def test_district_verdicts_follow_the_publishers_england_figure_and_intervals(area_comparisons, snapshot_dir):
+    """Every district's employment rate is set against the publisher's own England figure for the same year (the
+    England row of the ONS file) and called better or worse exactly where the publisher's 95% interval for the
+    district lies wholly above or below it (the Fingertips rule, applied here to the publisher's file itself);
+    a district with no published interval gets no verdict."""
+    published = pd.read_csv(snapshot_dir / "ons_explore_local_statistics" / "employment-rate.csv")
+    published = published[published.indicator == "Employment rate"]
+    published["period"] = published.period.str[:4]
+    england = published[published.areacd == "E92000001"].set_index("period").observation
+    districts = published[published.areacd.str.match(r"^E0[6-9]")].copy()
+    districts["publisher_england"] = districts.period.map(england)
+    districts["expected"] = "similar"
+    districts.loc[districts.lci_95 > districts.publisher_england, "expected"] = "better"
+    districts.loc[districts.uci_95 < districts.publisher_england, "expected"] = "worse"
+    # no interval published (City of London, Isles of Scilly): no verdict
+    districts.loc[districts.lci_95.isna() | districts.uci_95.isna(), "expected"] = "not_compared"
+    ours = area_comparisons[
+        (area_comparisons.area_type == "lad") & (area_comparisons.indicator_id == "employment_rate_16_64")
+    ]
+    merged = ours.merge(
+        districts.rename(columns={"areacd": "area_code"})[["area_code", "period", "publisher_england", "expected"]],
+        on=["area_code", "period"],
+    )
+    merged = merged[merged.value.notna()]
+    assert len(merged) > 5000 and merged.period.nunique() >= 15
+    assert (merged.england_value == merged.publisher_england).all()
+    assert {"better", "similar", "worse"} <= set(merged.expected)
+    agree = merged.significance_95 == merged.expected
+    assert agree.all(), merged.loc[~agree, ["area_code", "period", "value", "england_value", "significance_95"]]
+
+
+def test_areas_rank_within_their_type_and_vintage_beside_their_parent_icb(areas, area_comparisons):
+    """An MSOA is ranked among the 6,856 MSOAs and a district among districts, never among ICBs; an MSOA lying
+    wholly in one ICB of the comparison vintage has that ICB as its parent, with the ICB's own figure beside it."""
+    expected = AREAS.expected_areas("msoa")["MSOA21"]
+    msoa = area_comparisons[area_comparisons.area_type == "msoa"]
+    ranked = msoa[msoa.indicator_id == "imd2025_most_deprived_decile_population_share"]
+    assert ranked.rank_of.max() == expected == len(ranked)
+    assert sorted(ranked["rank"].dropna().unique().tolist())[:1] == [1]
+    districts = area_comparisons[area_comparisons.area_type == "lad"]
+    assert districts.rank_of.max() <= AREAS.expected_areas("lad")["LAD24"]
+    vintage = AREAS.vintage_in_force("icb", date.today())
+    parents = areas[(areas.area_type == "msoa") & (areas.icb_vintage == vintage) & ~areas.is_split_across_icbs]
+    joined = msoa.merge(parents[["area_code", "icb_code"]], on="area_code")
+    assert len(joined) > 0.9 * len(msoa)
+    assert (joined.parent_icb_code == joined.icb_code).all() and (joined.parent_icb_vintage == vintage).all()
+    icb_values = area_comparisons[(area_comparisons.area_type == "icb") & (area_comparisons.area_vintage == vintage)]
+    with_parent = joined.merge(
+        icb_values[["area_code", "indicator_id", "period", "value"]].rename(
+            columns={"area_code": "icb_code", "value": "icb_value"}
+        ),
+        on=["icb_code", "indicator_id", "period"],
+    )
+    same = (with_parent.parent_icb_value == with_parent.icb_value) | (
+        with_parent.parent_icb_value.isna() & with_parent.icb_value.isna()
+    )
+    assert len(with_parent) > 100_000 and same.all()
+
+
+def test_regions_rebuilt_from_council_figures_reconcile_with_the_publishers_own(area_indicators, snapshot_dir):
+    """NHS regions take local-authority figures rebuilt from their councils as ICBs do (areas.yaml la_figures:
+    apportioned). London is both an NHS region and an ONS region, and the ONS file publishes London's own
+    employment rate: the rate rebuilt from the 33 London boroughs' figures lies within the publisher's 95% interval
+    for London in every year, and sub-ICB locations get rebuilt figures too."""
+    published = pd.read_csv(snapshot_dir / "ons_explore_local_statistics" / "employment-rate.csv")
+    london = published[(published.areacd == "E12000007") & (published.indicator == "Employment rate")].copy()
+    london["period"] = london.period.str[:4]
+    rebuilt = area_indicators[
+        (area_indicators.area_type == "nhs_region")
+        & (area_indicators.area_name == "London")
+        & (area_indicators.indicator_id == "employment_rate_16_64")
+    ]
+    merged = rebuilt.merge(london, on="period")
+    assert len(merged) >= 15 and set(merged.method) == {"la_aggregated"}
+    within = (merged.value >= merged.lci_95) & (merged.value <= merged.uci_95)
+    assert within.all(), merged.loc[~within, ["period", "value", "observation", "lci_95", "uci_95"]]
+    sicbl = area_indicators[
+        (area_indicators.area_type == "sicbl") & (area_indicators.indicator_id == "employment_rate_16_64")
+    ]
+    located = sicbl[["area_vintage", "area_code"]].drop_duplicates()
+    assert len(located) == sum(n for n in AREAS.expected_areas("sicbl").values() if n)
+    assert set(sicbl.method) <= {"la_aggregated", "la_apportioned"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def test_the_registry_declares_every_area_type_the_baseline_describes():
         "area_vintage": "ICB22",
         "label": None,
         "code_pattern": r"^E54\d{6}$",
-        "publisher_la_figures": False,
+        "la_figures": "apportioned",
         "expected_areas": 42,
         "in_force_from": "2022-07-01",
         "kind": "lookup",
@@ -174,3 +175,27 @@ def test_a_malformed_registry_is_refused_naming_the_field(tmp_path, change, mess
     with pytest.raises(RegistryError) as error:
         load_areas(_write(tmp_path, _mutated(change)))
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2023-03-31", "ICB22"),
+        ("2023-04-01", "ICB24"),
+        ("2026-03-31", "ICB24"),
+        ("2026-04-01", "ICB26"),
+        ("2027-03-31", "ICB26"),
+        ("2027-04-01", "ICB27"),
+    ],
+)
+def test_areas_are_compared_in_the_icb_vintage_in_force_on_the_day(tmp_path, day, expected):
+    """A vintage declared ahead of its start (a merger in April 2027) changes no comparison until that day."""
+    raw = _mutated(
+        lambda raw: raw["area_types"]["icb"]["vintages"].update(
+            ICB27={**raw["area_types"]["icb"]["vintages"]["ICB26"], "in_force_from": date(2027, 4, 1)}
+        )
+    )
+    areas = load_areas(_write(tmp_path, raw))
+    assert areas.vintage_in_force("icb", date.fromisoformat(day)) == expected
+    with pytest.raises(ValueError, match="no icb vintage is in force on 2022-06-30"):
+        areas.vintage_in_force("icb", date(2022, 6, 30))

@@ -34,10 +34,13 @@ SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|h
 # Issue 11 set 30 MB for a release of ICB figures (it was 28.2 MB); issue 12 added every council's published
 # figures and every neighbourhood's (area_indicators, about 340,000 rows, and areas): 12.3 MB of new content in
 # the DuckDB and Parquet files, ordered to compress well (README, "Baseline packs and downloads"); 40.5 MB then.
-NON_REPORT_BUDGET_BYTES = 42_000_000
+# Then area_indicator_comparisons (563,000 rows: every council's, sub-ICB location's, region's and
+# neighbourhood's figures benchmarked, ranked and trend-tested) took 78 MB more, 61 MB of it in the DuckDB file
+# (ordering it otherwise saves at most 3 MB; DuckDB's zstd is three times larger): 118.5 MB measured.
+NON_REPORT_BUDGET_BYTES = 122_000_000
 # The whole release directory: tables, downloads, pages, manifest and every pack (issue 11: 60 MB, met at 52.7 MB
-# before the areas tables; 65.0 MB with them).
-RELEASE_BUDGET_BYTES = 67_000_000
+# before the areas tables; 65.0 MB with area_indicators, 143.0 MB with area_indicator_comparisons).
+RELEASE_BUDGET_BYTES = 147_000_000
 # When each ICB vintage stopped being in force (the next one's start in the registry of areas; None: in force
 # now), and its ICBs.
 ICB_VINTAGES = load_areas().vintages_of("icb")
@@ -260,8 +263,8 @@ def test_pack_command_regenerates_one_pack_from_the_latest_release(built_warehou
 
 
 def test_everything_but_the_packs_stays_within_its_size_budget(release):
-    """The tables, bulk downloads, pages and manifest of a release: at most 42 MB (the packs' reports and workbooks
-    have the rest of the 67 MB release budget). Sizes are the files' own bytes on disk."""
+    """The tables, bulk downloads, pages and manifest of a release: at most 122 MB (the packs' reports and workbooks
+    have the rest of the 147 MB release budget). Sizes are the files' own bytes on disk."""
     files = [p for p in release.rglob("*") if p.is_file()]
     non_report = {p: p.stat().st_size for p in files if p.relative_to(release).parts[0] != "packs"}
     total = sum(non_report.values())

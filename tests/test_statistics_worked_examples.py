@@ -192,8 +192,9 @@ def test_byar_matches_the_published_formula_for_ten_events(macro_values):
 # --- trends: the real model on hand-made series -------------------------------------------------------------
 
 TREND_INPUT_COLUMNS = [
-    "icb_code",
-    "icb_vintage",
+    "area_type",
+    "area_code",
+    "area_vintage",
     "indicator_id",
     "period",
     "period_start",
@@ -209,7 +210,7 @@ TREND_INPUT_COLUMNS = [
 def annual(indicator_id: str, years: list[int], **columns) -> list[dict]:
     rows = []
     for i, year in enumerate(years):
-        row = {"icb_code": "E54000999", "icb_vintage": "ICB24", "indicator_id": indicator_id}
+        row = {"area_type": "icb", "area_code": "E54000999", "area_vintage": "ICB24", "indicator_id": indicator_id}
         row |= {"period": str(year), "period_start": pd.Timestamp(year, 1, 1)}
         row |= {name: (values[i] if isinstance(values, list) else values) for name, values in columns.items()}
         rows.append(row)
@@ -249,8 +250,9 @@ def trend_results(dbt_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
     for first_year in range(2001, 2014):  # 2001-2003 ... 2013-2015, each overlapping the next
         rolling.append(
             {
-                "icb_code": "E54000999",
-                "icb_vintage": "ICB24",
+                "area_type": "icb",
+                "area_code": "E54000999",
+                "area_vintage": "ICB24",
                 "indicator_id": "rolling_three_year",
                 "period": f"{first_year}-{first_year + 2}",
                 "period_start": pd.Timestamp(first_year, 1, 1),
@@ -286,15 +288,15 @@ def trend_results(dbt_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
         connection.register("frame", frame)
         connection.register("registry", registry)
         connection.execute(
-            "create table intermediate.int_icb_indicator_figures_unioned as "
+            "create table intermediate.int_area_indicator_figures_unioned as "
             "select * replace (cast(period_start as date) as period_start, cast(value as double) as value, "
             "cast(lower_ci as double) as lower_ci, cast(upper_ci as double) as upper_ci, "
             "cast(numerator as double) as numerator, cast(denominator as double) as denominator) from frame"
         )
         connection.execute("create table reference.indicator_registry as select * from registry")
-    run_dbt(tmp_path, "run", "--select", "int_icb_indicator_trends_tested")
+    run_dbt(tmp_path, "run", "--select", "int_area_indicator_trends_tested")
     with duckdb.connect(str(database), read_only=True) as connection:
-        trends = connection.sql("select * from intermediate.int_icb_indicator_trends_tested").df()
+        trends = connection.sql("select * from intermediate.int_area_indicator_trends_tested").df()
     return frame, trends.set_index(["indicator_id", "period"])
 
 

@@ -1,76 +1,66 @@
+-- The ICB slice of area_indicator_comparisons: every ICB figure benchmarked by the same code that benchmarks
+-- every other area type, with the ICB's own keys.
+
 with
 
-compared as (
-    select * from {{ ref('int_icb_indicators_compared') }}
-),
-
-trends as (
-    select * from {{ ref('int_icb_indicator_trends_tested') }}
+area_comparisons as (
+    select * from {{ ref('area_indicator_comparisons') }}
 ),
 
 final as (
     select
-        compared.icb_code,
-        compared.icb_name,
-        compared.icb_vintage,
-        compared.nhs_region_code,
-        compared.nhs_region_name,
-        compared.indicator_id,
-        compared.domain,
-        compared.period,
-        compared.period_start,
-        compared.value,
-        compared.unit,
-        compared.polarity,
-        compared.value_status,
-        compared.method,
-        compared.coverage,
-        compared.counts_basis,
-        compared.ci_method,
-        compared.lower_ci_95,
-        compared.upper_ci_95,
-        compared.lower_ci_998,
-        compared.upper_ci_998,
-        compared.england_value,
-        compared.england_value_status,
-        compared.england_value_source,
-        compared.region_value,
-        compared.region_value_source,
-        compared.peer_group_value,
-        compared.gap_to_england,
-        compared.gap_to_england_percent,
-        compared.rank,
-        compared.rank_of,
-        compared.quintile,
-        compared.significance_95,
-        compared.significance_998,
-        compared.significance_method,
-        compared.not_compared_reason,
-        trends.previous_period,
-        trends.previous_value,
-        trends.change_since_previous,
-        trends.change_since_previous_percent,
-        trends.trend_points,
-        trends.trend_first_period,
-        trends.trend_method,
-        trends.trend_slope_per_year,
-        trends.trend_test_statistic,
-        trends.trend_significant_95,
-        trends.trend_significant_998,
-        trends.trend_direction,
-        case
-            when trends.trend_direction not in ('increasing', 'decreasing') then trends.trend_direction
-            when compared.polarity = 'not_applicable' then 'not_assessed_no_polarity'
-            when (trends.trend_direction = 'increasing') = (compared.polarity = 'higher_is_better')
-                then 'getting_better'
-            else 'getting_worse'
-        end as trend_assessment
-    from compared
-    inner join trends
-        on compared.icb_code = trends.icb_code
-        and compared.icb_vintage = trends.icb_vintage
-        and compared.indicator_id = trends.indicator_id
-        and compared.period = trends.period
+        area_code as icb_code,
+        area_name as icb_name,
+        area_vintage as icb_vintage,
+        nhs_region_code,
+        nhs_region_name,
+        indicator_id,
+        domain,
+        period,
+        period_start,
+        value,
+        unit,
+        polarity,
+        value_status,
+        method,
+        coverage,
+        counts_basis,
+        ci_method,
+        lower_ci_95,
+        upper_ci_95,
+        lower_ci_998,
+        upper_ci_998,
+        england_value,
+        england_value_status,
+        england_value_source,
+        region_value,
+        region_value_source,
+        peer_group_value,
+        gap_to_england,
+        gap_to_england_percent,
+        rank,
+        rank_of,
+        quintile,
+        significance_95,
+        significance_998,
+        significance_method,
+        not_compared_reason,
+        previous_period,
+        previous_value,
+        change_since_previous,
+        change_since_previous_percent,
+        trend_points,
+        trend_first_period,
+        trend_method,
+        trend_slope_per_year,
+        trend_test_statistic,
+        trend_significant_95,
+        trend_significant_998,
+        trend_direction,
+        trend_assessment
+    from area_comparisons
+    -- 'icb' is the registry's id of the integrated care boards
+    where area_type = 'icb'
 )
 
 select * from final

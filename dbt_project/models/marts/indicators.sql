@@ -22,6 +22,7 @@ final as (
         registry.denominator_definition,
         registry.aggregation,
         registry.ci_method,
+        registry.finest_area_type,
         registry.source_id,
         sources.publisher,
         sources.licence,

@@ -9,6 +9,7 @@ import json
 import shutil
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,16 @@ def areas_registry(registry: Registry) -> AreasRegistry:
 
 def dbt_vars(registry: Registry) -> dict[str, Any]:
     """Variables every dbt invocation gets: sources.yaml stays the one list of suppression markers, and areas.yaml
-    (checked against sources.yaml) the one list of area types and boundary vintages."""
+    (checked against sources.yaml) the one list of area types and boundary vintages, with the ICB vintage in force
+    today, in which areas other than ICBs find their parent ICB, region and England comparators."""
     markers: dict[str, list[str]] = {"_default": registry.suppression_markers}
     markers.update({s.id: s.suppression_markers for s in registry.sources if s.suppression_markers is not None})
-    return {"suppression_markers": markers, "area_vintages": areas_registry(registry).as_dbt_var()}
+    areas = areas_registry(registry)
+    return {
+        "suppression_markers": markers,
+        "area_vintages": areas.as_dbt_var(),
+        "comparison_icb_vintage": areas.vintage_in_force("icb", datetime.now(UTC).date()),
+    }
 
 
 def _vars_args(registry: Registry) -> list[str]:

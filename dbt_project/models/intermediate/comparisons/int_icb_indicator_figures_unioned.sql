@@ -6,7 +6,7 @@
 --   coverage      share of the ICB's population the figure rests on. Below the display floor
 --                 (var coverage_floor_display) the figure is withheld: value NULL, value_status
 --                 below_coverage_floor. Between that and the comparison floor it is shown but never ranked,
---                 compared or used in a comparator (int_icb_indicators_compared).
+--                 compared or used in a comparator (int_area_indicators_compared).
 
 with
 
@@ -62,7 +62,7 @@ figures as (
 floored as (
     select
         *,
-        value is not null and coverage < {{ var('coverage_floor_display') }} as is_below_display_floor
+        {{ below_display_floor() }} as is_below_display_floor
     from figures
 ),
 
@@ -74,21 +74,9 @@ final as (
         figures.indicator_id,
         figures.period,
         figures.period_start,
-        case when not figures.is_below_display_floor then figures.value end as value,
-        case when not figures.is_below_display_floor then figures.lower_ci end as lower_ci,
-        case when not figures.is_below_display_floor then figures.upper_ci end as upper_ci,
-        case when not figures.is_below_display_floor then figures.numerator end as numerator,
-        case when not figures.is_below_display_floor then figures.denominator end as denominator,
-        case
-            when figures.is_below_display_floor or figures.numerator is null then null
-            when figures.counts_basis is not null then figures.counts_basis
-            when figures.method = 'la_apportioned' then 'apportioned'
-            when registry.aggregation = 'ratio_of_sums_apportioned' then 'apportioned'
-            else 'observed'
-        end as counts_basis,
+        {{ withheld_below_display_floor('figures') }},
         registry.unit,
-        case when figures.is_below_display_floor then 'below_coverage_floor' else figures.value_status end
-            as value_status,
+        {{ value_status_below_display_floor('figures') }} as value_status,
         figures.method,
         figures.source_id,
         figures.coverage

@@ -1,25 +1,20 @@
--- Each ICB's population on every basis (residents, households, age groups), per vintage: the denominators
--- against which the coverage of a local-authority figure is measured.
+-- The ICB slice of int_area_population_bases_aggregated: each ICB's population on every basis, per vintage.
 
 with
 
-icb_memberships as (
-    select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
-),
-
-population_bases as (
-    select * from {{ ref('int_lsoa21_population_bases_unpivoted') }}
+area_populations as (
+    select * from {{ ref('int_area_population_bases_aggregated') }}
 ),
 
 final as (
     select
-        icb_memberships.icb_code,
-        icb_memberships.icb_vintage,
-        population_bases.population_basis,
-        sum(population_bases.population) as population
-    from icb_memberships
-    inner join population_bases on icb_memberships.lsoa21_code = population_bases.lsoa21_code
-    group by icb_memberships.icb_code, icb_memberships.icb_vintage, population_bases.population_basis
+        area_code as icb_code,
+        area_vintage as icb_vintage,
+        population_basis,
+        population
+    from area_populations
+    -- 'icb' is the registry's id of the integrated care boards
+    where area_type = 'icb'
 )
 
 select * from final

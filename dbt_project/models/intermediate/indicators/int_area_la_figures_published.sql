@@ -1,10 +1,10 @@
 -- Local-authority sources' own figures for the areas they are published for: every area of a type whose
--- codes are local authority codes (areas.yaml, publisher_la_figures: districts, upper-tier councils) gets
+-- codes are local authority codes (areas.yaml, la_figures: published; districts, upper-tier councils) gets
 -- the publisher's value, interval and counts unchanged (method published_la), matched on its code. Nothing
 -- is apportioned here: an LA figure is never copied onto a smaller area.
 
 {%- set la_area_types = var('area_vintages')
-    | selectattr('publisher_la_figures')
+    | selectattr('la_figures', 'equalto', 'published')
     | map(attribute='area_vintage')
     | list %}
 

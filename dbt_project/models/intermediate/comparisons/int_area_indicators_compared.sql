@@ -1,27 +1,29 @@
--- Every ICB figure set against England and its NHS region: rank and quintile among the ICBs of its vintage,
--- gap to England, and significance the way Fingertips judges it. A figure is significantly higher or lower
--- than England when the England value lies outside the ICB's 95% (or 99.8%) confidence interval. England and
--- the region are the publisher's own figures wherever the source publishes them (england_value_source), else
--- aggregates rebuilt from the ICBs. The interval comes from the publisher, or is computed from REAL counts
--- only: Wilson score for counts-based proportions, Byar (exact Poisson below 10 events) for crude rates
--- (registry ci_method), on numerators and denominators that are observed or apportioned counts, never on a
--- rate times a population (counts_basis = estimated). Publisher 95% intervals are widened to 99.8% on a
--- normal approximation, side by side, so an asymmetric interval stays asymmetric. Not ranked or compared:
--- counts (their size follows the ICB's population), means of LA values (not ICB statistics), and figures
--- resting on less than the comparison coverage floor of their ICB.
+-- Every figure of every area (ICBs and every other type of the registry of areas) set against England, its
+-- NHS region and, for areas other than ICBs, its parent ICB (int_area_comparison_contexts_assigned): rank and
+-- quintile among the areas of its type and vintage, gap to England, and significance the way Fingertips
+-- judges it. A figure is significantly higher or lower than England when the England value lies outside the
+-- ICB's 95% (or 99.8%) confidence interval. England and the region are the publisher's own figures wherever
+-- the source publishes them (england_value_source), else aggregates rebuilt from the ICBs. The interval comes
+-- from the publisher, or is computed from REAL counts only: Wilson score for counts-based proportions, Byar
+-- (exact Poisson below 10 events) for crude rates (registry ci_method), on numerators and denominators that
+-- are observed or apportioned counts, never on a rate times a population (counts_basis = estimated).
+-- Publisher 95% intervals are widened to 99.8% on a normal approximation, side by side, so an asymmetric
+-- interval stays asymmetric. Not ranked or compared: counts (their size follows the ICB's population), means
+-- of LA values (not ICB statistics), and figures resting on less than the comparison coverage floor of their
+-- ICB.
 
 with
 
 figures as (
-    select * from {{ ref('int_icb_indicator_figures_unioned') }}
+    select * from {{ ref('int_area_indicator_figures_unioned') }}
 ),
 
 registry as (
     select * from {{ ref('indicator_registry') }}
 ),
 
-icbs as (
-    select * from {{ ref('icbs') }}
+contexts as (
+    select * from {{ ref('int_area_comparison_contexts_assigned') }}
 ),
 
 group_values as (
@@ -34,8 +36,13 @@ enriched as (
         registry.domain,
         registry.polarity,
         registry.ci_method,
-        icbs.nhs_region_code,
-        icbs.nhs_region_name,
+        contexts.comparator_vintage,
+        contexts.nhs_region_code,
+        contexts.nhs_region_name,
+        contexts.peer_group_code,
+        contexts.parent_icb_vintage,
+        contexts.parent_icb_code,
+        contexts.parent_icb_name,
         {{ aggregation_kind('registry.aggregation') }} in ('count', 'count_not_additive') as is_count,
         -- a population-weighted mean of LA life expectancies, DSRs or scores is not the ICB's own statistic
         figures.method = 'la_population_weighted_mean' as is_mean_of_la_values,
@@ -47,9 +54,10 @@ enriched as (
         and figures.numerator between 0 and figures.denominator as has_counts
     from figures
     inner join registry on figures.indicator_id = registry.indicator_id
-    inner join icbs
-        on figures.icb_code = icbs.icb_code
-        and figures.icb_vintage = icbs.icb_vintage
+    inner join contexts
+        on figures.area_type = contexts.area_type
+        and figures.area_vintage = contexts.area_vintage
+        and figures.area_code = contexts.area_code
 ),
 
 intervals as (
@@ -86,6 +94,7 @@ compared as (
         region.value as region_value,
         region.value_source as region_value_source,
         peers.value as peer_group_value,
+        parent.value as parent_icb_value,
         case
             when intervals.value is null then 'no_value'
             when intervals.is_count then 'count_not_rate'
@@ -104,15 +113,22 @@ compared as (
     {% for alias, group_type, group_code in [
         ('england', 'england', none),
         ('region', 'nhs_region', 'intervals.nhs_region_code'),
-        ('peers', 'peer_group', 'intervals.icb_code'),
+        ('peers', 'peer_group', 'intervals.peer_group_code'),
     ] %}
         left join group_values as {{ alias }}
             on {{ alias }}.group_type = '{{ group_type }}'
             {% if group_code %}and {{ group_code }} = {{ alias }}.group_code{% endif %}
-            and intervals.icb_vintage = {{ alias }}.icb_vintage
+            and intervals.comparator_vintage = {{ alias }}.icb_vintage
             and intervals.indicator_id = {{ alias }}.indicator_id
             and intervals.period = {{ alias }}.period
     {% endfor %}
+    -- 'icb' is the registry's id of the integrated care boards
+    left join figures as parent
+        on parent.area_type = 'icb'
+        and intervals.parent_icb_vintage = parent.area_vintage
+        and intervals.parent_icb_code = parent.area_code
+        and intervals.indicator_id = parent.indicator_id
+        and intervals.period = parent.period
 ),
 
 directions as (
@@ -135,15 +151,16 @@ directions as (
 
 ranks as (
     select
-        icb_code,
-        icb_vintage,
+        area_type,
+        area_vintage,
+        area_code,
         indicator_id,
         period,
         rank() over (
-            partition by icb_vintage, indicator_id, period
+            partition by area_type, area_vintage, indicator_id, period
             order by case when polarity = 'higher_is_better' then -value else value end
         ) as rank,
-        count(*) over (partition by icb_vintage, indicator_id, period) as rank_of
+        count(*) over (partition by area_type, area_vintage, indicator_id, period) as rank_of
     from directions
     where
         value is not null
@@ -155,9 +172,10 @@ ranks as (
 
 final as (
     select
-        directions.icb_code,
-        directions.icb_name,
-        directions.icb_vintage,
+        directions.area_type,
+        directions.area_code,
+        directions.area_name,
+        directions.area_vintage,
         directions.nhs_region_code,
         directions.nhs_region_name,
         directions.indicator_id,
@@ -208,13 +226,21 @@ final as (
         {% endfor %}
         case
             when directions.not_compared_reason is null
-                then 'england_value_outside_icb_ci_' || directions.ci_method
+                then
+                    'england_value_outside_'
+                    || case when directions.area_type = 'icb' then 'icb' else 'area' end
+                    || '_ci_' || directions.ci_method
         end as significance_method,
-        directions.not_compared_reason
+        directions.not_compared_reason,
+        directions.parent_icb_vintage,
+        directions.parent_icb_code,
+        directions.parent_icb_name,
+        directions.parent_icb_value
     from directions
     left join ranks
-        on directions.icb_code = ranks.icb_code
-        and directions.icb_vintage = ranks.icb_vintage
+        on directions.area_type = ranks.area_type
+        and directions.area_vintage = ranks.area_vintage
+        and directions.area_code = ranks.area_code
         and directions.indicator_id = ranks.indicator_id
         and directions.period = ranks.period
 )

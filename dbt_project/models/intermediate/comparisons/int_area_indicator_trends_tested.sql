@@ -1,25 +1,25 @@
--- The recent trend of every ICB series as of each period, tested on the latest five points up to and
--- including it, as Fingertips' trend markers do. Points must not overlap: for rolling multi-year periods
--- ("2020-2022") only every n-th period of an n-year series counts, so a 3-year rolling series needs 15 years
--- for a test. Time is measured in years from each period's start, so gaps in a series are spaced honestly.
--- The test follows the indicator's ci_method:
+-- The recent trend of every series of every area (ICBs and every other type of the registry of areas) as of
+-- each period, tested on the latest five points up to and including it, as Fingertips' trend markers do.
+-- Points must not overlap: for rolling multi-year periods ("2020-2022") only every n-th period of an n-year
+-- series counts, so a 3-year rolling series needs 15 years for a test. Time is measured in years from each
+-- period's start, so gaps in a series are spaced honestly. The test follows the indicator's ci_method:
 --   wilson     chi-squared test for linear trend in proportions (Cochran-Armitage) on numerators and
 --              denominators
 --   publisher, byar  weighted least squares on the values with weights 1/se^2, se from the 95% interval; the
 --              slope over its standard error, squared, is chi-squared on 1 df
 --   none       ordinary least squares with a t test on 3 df. These series carry no sampling error, so
 --              the test says only whether five points sit convincingly on a sloped line.
--- A trend is increasing or decreasing when significant at the 99.8% level; the 95% flag is reported too.
--- Only comparable points enter a trend or a change: the same method as the latest point (a published ICB
--- figure and one rebuilt from sub-ICB areas are different series), each at or above the comparison coverage
--- floor (a point resting on part of the ICB is a different population). The chi-squared test needs real
--- counts (counts_basis observed or apportioned), never a rate times a population. Means of LA values are not
--- ICB statistics and get no trend verdict.
+-- A trend is increasing or decreasing when significant at the 99.8% level; the 95% flag is reported too. Only
+-- comparable points enter a trend or a change: the same method as the latest point (a published ICB figure
+-- and one rebuilt from sub-ICB areas are different series), each at or above the comparison coverage floor (a
+-- point resting on part of the ICB is a different population). The chi-squared test needs real counts
+-- (counts_basis observed or apportioned), never a rate times a population. Means of LA values are not ICB
+-- statistics and get no trend verdict.
 
 with
 
 figures as (
-    select * from {{ ref('int_icb_indicator_figures_unioned') }}
+    select * from {{ ref('int_area_indicator_figures_unioned') }}
 ),
 
 registry as (
@@ -28,8 +28,9 @@ registry as (
 
 series as (
     select
-        figures.icb_code,
-        figures.icb_vintage,
+        figures.area_type,
+        figures.area_vintage,
+        figures.area_code,
         figures.indicator_id,
         figures.period,
         figures.period_start,
@@ -87,8 +88,9 @@ testable_points as (
 
 previous_periods as (
     select
-        icb_code,
-        icb_vintage,
+        area_type,
+        area_vintage,
+        area_code,
         indicator_id,
         period,
         lag(period) over series_order as previous_period,
@@ -101,13 +103,15 @@ previous_periods as (
                 then lag(value) over series_order
         end as previous_value
     from series
-    window series_order as (partition by icb_code, icb_vintage, indicator_id order by period_start)
+    window
+        series_order as (partition by area_type, area_vintage, area_code, indicator_id order by period_start)
 ),
 
 window_points as (
     select
-        anchor.icb_code,
-        anchor.icb_vintage,
+        anchor.area_type,
+        anchor.area_vintage,
+        anchor.area_code,
         anchor.indicator_id,
         anchor.period,
         anchor.trend_method,
@@ -119,13 +123,15 @@ window_points as (
         earlier.standard_error,
         {{ unit_scale('earlier.unit') }} as scale,
         row_number() over (
-            partition by anchor.icb_code, anchor.icb_vintage, anchor.indicator_id, anchor.period
+            partition by
+                anchor.area_type, anchor.area_vintage, anchor.area_code, anchor.indicator_id, anchor.period
             order by earlier.period_start desc
         ) as recency
     from testable_points as anchor
     inner join testable_points as earlier
-        on anchor.icb_code = earlier.icb_code
-        and anchor.icb_vintage = earlier.icb_vintage
+        on anchor.area_type = earlier.area_type
+        and anchor.area_vintage = earlier.area_vintage
+        and anchor.area_code = earlier.area_code
         and anchor.indicator_id = earlier.indicator_id
         and anchor.method = earlier.method
         and anchor.period_start >= earlier.period_start
@@ -135,8 +141,9 @@ window_points as (
 
 sums as (
     select
-        icb_code,
-        icb_vintage,
+        area_type,
+        area_vintage,
+        area_code,
         indicator_id,
         period,
         any_value(trend_method) as trend_method,
@@ -162,7 +169,7 @@ sums as (
         regr_sxy(value, years) as ols_sxy
     from window_points
     where recency <= 5
-    group by icb_code, icb_vintage, indicator_id, period
+    group by area_type, area_vintage, area_code, indicator_id, period
 ),
 
 statistics as (
@@ -176,8 +183,9 @@ statistics as (
 
 tests as (
     select
-        icb_code,
-        icb_vintage,
+        area_type,
+        area_vintage,
+        area_code,
         indicator_id,
         period,
         trend_method,
@@ -224,8 +232,9 @@ significance as (
 
 final as (
     select
-        series.icb_code,
-        series.icb_vintage,
+        series.area_type,
+        series.area_vintage,
+        series.area_code,
         series.indicator_id,
         series.period,
         previous_periods.previous_period,
@@ -250,13 +259,15 @@ final as (
         end as trend_direction
     from testable_points as series
     inner join previous_periods
-        on series.icb_code = previous_periods.icb_code
-        and series.icb_vintage = previous_periods.icb_vintage
+        on series.area_type = previous_periods.area_type
+        and series.area_vintage = previous_periods.area_vintage
+        and series.area_code = previous_periods.area_code
         and series.indicator_id = previous_periods.indicator_id
         and series.period = previous_periods.period
     left join significance
-        on series.icb_code = significance.icb_code
-        and series.icb_vintage = significance.icb_vintage
+        on series.area_type = significance.area_type
+        and series.area_vintage = significance.area_vintage
+        and series.area_code = significance.area_code
         and series.indicator_id = significance.indicator_id
         and series.period = significance.period
 )
