@@ -5,6 +5,7 @@ Environment variables (all optional):
   ICS_BASELINE_SNAPSHOT_DIR   the mirror of publisher files used in snapshot mode (default: ../shared/snapshot)
   ICS_BASELINE_FETCH_MODE     "snapshot" (read the mirror) or "live" (download from publishers); default snapshot
   ICS_BASELINE_SOURCES_FILE   the registry of inputs (default: ./sources.yaml)
+  ICS_BASELINE_AREAS_FILE     the registry of area types and boundary vintages (default: ./areas.yaml)
   ICS_BASELINE_ALLOW_LOOPBACK_HTTP  "1" lets the live fetcher use plain http on 127.0.0.1/localhost (tests only)
   ICS_BASELINE_ACCEPT_REVISIONS  comma-separated source ids (or "all") whose mass revision against the previous
                               release may be published (`ics-baseline build --accept-revisions` sets it)
@@ -36,6 +37,7 @@ class Settings:
     fetch_mode: Literal["snapshot", "live"]
     sources_file: Path
     allow_loopback_http: bool
+    areas_file: Path = PROJECT_ROOT / "areas.yaml"
     # Sources whose revisions against the previous release are accepted for this build ("all" accepts every one).
     accept_revisions: frozenset[str] = frozenset()
     # The clock of data freshness (current / overdue / stale): injectable, so the same data is judged the same way.
@@ -63,6 +65,7 @@ def get_settings() -> Settings:
     warehouse = Path(os.environ.get("ICS_BASELINE_WAREHOUSE_DIR") or PROJECT_ROOT / "warehouse")
     snapshot = Path(os.environ.get("ICS_BASELINE_SNAPSHOT_DIR") or PROJECT_ROOT.parent / "shared" / "snapshot")
     sources = Path(os.environ.get("ICS_BASELINE_SOURCES_FILE") or PROJECT_ROOT / "sources.yaml")
+    areas = Path(os.environ.get("ICS_BASELINE_AREAS_FILE") or PROJECT_ROOT / "areas.yaml")
     today_text = os.environ.get("ICS_BASELINE_TODAY", "").strip()
     try:
         today = date.fromisoformat(today_text) if today_text else datetime.now(UTC).date()
@@ -74,6 +77,7 @@ def get_settings() -> Settings:
         fetch_mode=mode,  # type: ignore[arg-type]
         sources_file=sources.resolve(),
         allow_loopback_http=os.environ.get("ICS_BASELINE_ALLOW_LOOPBACK_HTTP") == "1",
+        areas_file=areas.resolve(),
         accept_revisions=parse_accepted_revisions(os.environ.get("ICS_BASELINE_ACCEPT_REVISIONS", "")),
         today=today,
     )

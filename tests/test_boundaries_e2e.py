@@ -10,6 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.areas import load_areas
+from pipelines.registry import load_registry
+from tests.conftest import PROJECT_ROOT
+
+REGISTRY = load_registry(PROJECT_ROOT / "sources.yaml")
+ICB_VINTAGES = load_areas(registry=REGISTRY).vintages_of("icb")
+
 pytestmark = pytest.mark.e2e
 
 
@@ -24,12 +31,20 @@ def _coordinates(geometry: dict) -> np.ndarray:
     return np.array(flat, dtype=float).reshape(-1, 2)
 
 
-def test_geometries_are_the_snapshot_features_rounded_to_four_places(boundaries, snapshot_dir):
-    source = json.loads((snapshot_dir / "boundaries" / "ICB_April_2026_EN_BSC.geojson").read_text())
-    published = boundaries[(boundaries.area_type == "icb") & (boundaries.icb_vintage == "ICB26")]
-    assert set(published.area_code) == {f["properties"]["ICB26CD"] for f in source["features"]}
-    for feature in source["features"]:
-        row = published[published.area_code == feature["properties"]["ICB26CD"]].iloc[0]
+@pytest.mark.parametrize(
+    "vintage", [v for v, about in ICB_VINTAGES.items() if about.boundaries and about.boundaries.file]
+)
+def test_geometries_are_the_registered_files_features_rounded_to_four_places(boundaries, snapshot_dir, vintage):
+    """Each vintage with a boundary file in the registry of areas is drawn with that file's features."""
+    declared = ICB_VINTAGES[vintage].boundaries.file
+    source = REGISTRY.by_id[declared.source]
+    code_property = source.columns[declared.code].aliases[0]
+    features = json.loads((snapshot_dir / source.snapshot_path).read_text())["features"]
+    published = boundaries[(boundaries.area_type == "icb") & (boundaries.icb_vintage == vintage)]
+    assert set(published.boundary_vintage) == {declared.vintage}
+    assert set(published.area_code) == {f["properties"][code_property] for f in features}
+    for feature in features:
+        row = published[published.area_code == feature["properties"][code_property]].iloc[0]
         mine = json.loads(row.geometry_geojson)
         assert mine["type"] == feature["geometry"]["type"]
         original, rounded = _coordinates(feature["geometry"]), _coordinates(mine)
@@ -41,7 +56,8 @@ def test_geometries_are_the_snapshot_features_rounded_to_four_places(boundaries,
 def test_icb22_is_drawn_with_the_april_2023_boundaries(boundaries):
     icb22 = boundaries[(boundaries.area_type == "icb") & (boundaries.icb_vintage == "ICB22")].set_index("area_code")
     icb24 = boundaries[(boundaries.area_type == "icb") & (boundaries.icb_vintage == "ICB24")].set_index("area_code")
-    assert len(icb22) == len(icb24) == 42
+    expected = load_areas().expected_areas("icb")
+    assert (len(icb22), len(icb24)) == (expected["ICB22"], expected["ICB24"])
     shared = icb22.index.intersection(icb24.index)
     assert len(shared) == 40
     assert (icb22.loc[shared, "geometry_geojson"] == icb24.loc[shared, "geometry_geojson"]).all()
@@ -53,7 +69,7 @@ def test_icb22_is_drawn_with_the_april_2023_boundaries(boundaries):
 def test_each_vintage_draws_all_english_districts_and_regions(boundaries, snapshot_dir):
     lads = json.loads((snapshot_dir / "boundaries" / "LAD_May_2024_UK_BSC.geojson").read_text())
     english = {f["properties"]["LAD24CD"] for f in lads["features"] if re.match(r"E0[6-9]", f["properties"]["LAD24CD"])}
-    for vintage in ("ICB22", "ICB24", "ICB26"):
+    for vintage in ICB_VINTAGES:
         rows = boundaries[boundaries.icb_vintage == vintage]
         assert set(rows[rows.area_type == "lad"].area_code) == english
         assert (rows.area_type == "nhs_region").sum() == 7

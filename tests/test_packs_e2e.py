@@ -10,7 +10,7 @@ import re
 import shutil
 import zipfile
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -51,8 +51,16 @@ NON_REPORT_BUDGET_BYTES = 122_000_000
 # places and neighbourhood maps in every pack: 4.5 MB more (reports 16.2 to 18.6 MB, median 210 to 234 KB;
 # workbooks 8.3 to 9.3 MB; the MSOA boundaries, published once, 1.1 MB in the DuckDB and Parquet files).
 RELEASE_BUDGET_BYTES = 150_000_000
-# When each ICB vintage stopped being in force (NHS England; None: in force now), and its ICBs.
-SUPERSEDED = {"ICB22": (date(2023, 4, 1), 42), "ICB24": (date(2026, 4, 1), 42), "ICB26": (None, 36)}
+# When each ICB vintage stopped being in force (the next one's start in the registry of areas; None: in force
+# now), and its ICBs.
+ICB_VINTAGES = load_areas().vintages_of("icb")
+SUPERSEDED = {
+    vintage: (
+        min((v.in_force_from for v in ICB_VINTAGES.values() if v.in_force_from > about.in_force_from), default=None),
+        about.expected_areas,
+    )
+    for vintage, about in ICB_VINTAGES.items()
+}
 
 
 def _pack_vintages(release: Path) -> dict[str, int]:
@@ -459,7 +467,7 @@ def test_zipped_csvs_round_trip_to_the_published_tables(release, published):
     icbs = published.execute("select icb_code, icb_vintage, icb_name from icbs").fetchall()
     names = {(code, vintage): safe_file_stem(code, name) + f"-{vintage.lower()}.csv" for code, vintage, name in icbs}
     seen = 0
-    for vintage in ("ICB22", "ICB24", "ICB26"):
+    for vintage in ICB_VINTAGES:
         with zipfile.ZipFile(release / "csv" / f"{vintage.lower()}.zip") as bundle:
             assert bundle.testzip() is None
             members = bundle.namelist()

@@ -19,13 +19,13 @@ import duckdb
 import pandas as pd
 
 from pipelines.areas import load_areas
-from pipelines.settings import WAREHOUSE_FILE_NAME
+from pipelines.settings import WAREHOUSE_FILE_NAME, get_settings
 
-# ICB boundary vintages, from the registry of areas (areas.yaml): the day each came into force (it stays in force
-# until the next one does) and its label.
+# ICB boundary vintages, from the registry of areas the build uses (areas.yaml unless `build --areas-registry`):
+# the day each came into force (it stays in force until the next one does) and its label.
 ICB_VINTAGES = {
     vintage_id: {"in_force_from": vintage.in_force_from, "label": vintage.label}
-    for vintage_id, vintage in load_areas().vintages_of("icb").items()
+    for vintage_id, vintage in load_areas(get_settings().areas_file).vintages_of("icb").items()
     if vintage.in_force_from is not None
 }
 VINTAGE_LABELS = {vintage: about["label"] for vintage, about in ICB_VINTAGES.items()}
