@@ -3,7 +3,10 @@
 Validated here against the registry of inputs, so a vintage that names a lookup or a column sources.yaml does not
 declare fails before any build with the vintage and field named. dbt receives the vintages as the variable
 `area_vintages` (pipelines/defs/transform/dbt.py), from which the macro `area_lsoa21_memberships` writes the
-membership of every area; the packs read the ICB vintages' labels and dates from here.
+membership of every area and other macros an ICB vintage's boundaries and ODS codes, reading the registry's
+sources straight from their raw tables (`sources_read`), so a new vintage needs no dbt file; the GX suites
+and the packs read the vintages, their expected counts, labels and dates from here. A build reads
+areas.yaml unless pointed at another registry (`ics-baseline build --areas-registry`, settings.areas_file).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class LookupMembership(_Strict):
     basis: str | None = Field(
         None, pattern=r"^[a-z0-9_]+$", description="membership_basis of an LSOA21 lookup (default lsoa21_lookup)"
     )
+    # the column holding the area's ODS code (ICBs: the code NHS organisations name their parent ICB by)
+    ods_code: str | None = None
 
 
 class ViaMembership(_Strict):
@@ -93,12 +98,37 @@ class Membership(_Strict):
         return getattr(self, self.kind)
 
 
+class BoundarySource(_Strict):
+    """A registered boundary file: one feature per area, `geometry` as GeoJSON, coded and named by columns."""
+
+    source: str
+    code: str
+    name: str
+    # the publisher's name for the boundaries' vintage (ICB24's are the April 2023 file: ICB23)
+    vintage: str = Field(pattern=VINTAGE_PATTERN)
+
+
+class Boundaries(_Strict):
+    """Where a vintage's map comes from: its own boundary file, or (where the publisher drew none) the
+    boundaries of another vintage of the same type, each area drawn as the one sharing most of its LSOA21s."""
+
+    file: BoundarySource | None = None
+    drawn_with: str | None = Field(None, pattern=VINTAGE_PATTERN)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Boundaries:
+        if (self.file is None) == (self.drawn_with is None):
+            raise ValueError("give exactly one of 'file' and 'drawn_with'")
+        return self
+
+
 class Vintage(_Strict):
     label: str
     in_force_from: date | None = None
     # how many areas the publisher lists for the vintage in England: a fact to check the lookups against
     expected_areas: int | None = Field(None, ge=1)
     membership: Membership
+    boundaries: Boundaries | None = None
 
 
 class AreaType(_Strict):
@@ -181,8 +211,26 @@ class AreasRegistry(_Strict):
             if isinstance(spec, IcbRegionsMembership) and ("icb", spec.icb_vintage) not in declared:
                 problems.append(f"{where}: no ICB vintage {spec.icb_vintage!r} above it")
             declared.add((type_id, vintage_id))
+            problems.extend(self._boundary_problems(type_id, vintage_id, vintage, registry))
         if problems:
             raise RegistryError("areas.yaml does not match sources.yaml:\n" + "\n".join(f"  - {p}" for p in problems))
+
+    def _boundary_problems(self, type_id: str, vintage_id: str, vintage: Vintage, registry: Registry) -> list[str]:
+        where = f"area type {type_id}, vintage {vintage_id}, boundaries"
+        boundaries = vintage.boundaries
+        if boundaries is None:
+            return []
+        if boundaries.drawn_with is not None:
+            other = self.area_types[type_id].vintages.get(boundaries.drawn_with)
+            if other is None or other.boundaries is None or other.boundaries.file is None:
+                return [f"{where}: drawn_with {boundaries.drawn_with!r} is no {type_id} vintage with a boundary file"]
+            return []
+        assert boundaries.file is not None
+        source = registry.by_id.get(boundaries.file.source)
+        if source is None:
+            return [f"{where}: no source {boundaries.file.source!r} in sources.yaml"]
+        missing = [c for c in (boundaries.file.code, boundaries.file.name, "geometry") if c not in source.columns]
+        return [f"{where}: source {source.id} has no column {', '.join(map(repr, missing))}"] if missing else []
 
     def as_dbt_var(self) -> list[dict[str, Any]]:
         """The vintages as dbt receives them: one plain mapping each, in declaration order."""
@@ -197,17 +245,31 @@ class AreasRegistry(_Strict):
                     "code_pattern": self.area_types[type_id].code_pattern,
                     "la_figures": self.area_types[type_id].la_figures,
                     "expected_areas": vintage.expected_areas,
+                    "in_force_from": vintage.in_force_from.isoformat() if vintage.in_force_from else None,
                     "kind": vintage.membership.kind,
                     "membership": spec,
+                    "boundaries": vintage.boundaries.model_dump() if vintage.boundaries else None,
                 }
             )
         return rows
+
+    def sources_read(self) -> dict[str, list[str]]:
+        """The sources dbt reads straight from the registry, by what they give: `membership` (lookups) and
+        `boundaries` (boundary files). The models reading them say which (meta area_registry_sources), and
+        the pipeline makes each of these raw assets their upstream (pipelines/defs/transform/dbt.py)."""
+        membership: list[str] = []
+        boundaries: list[str] = []
+        for _, _, vintage in self.vintages:
+            membership.extend(source_id for source_id, _ in _columns_used(vintage.membership))
+            if vintage.boundaries is not None and vintage.boundaries.file is not None:
+                boundaries.append(vintage.boundaries.file.source)
+        return {"membership": sorted(set(membership)), "boundaries": sorted(set(boundaries))}
 
 
 def _columns_used(membership: Membership) -> list[tuple[str, list[str]]]:
     spec = membership.spec
     if isinstance(spec, LookupMembership):
-        return [(spec.source, [spec.lsoa, spec.code, spec.name])]
+        return [(spec.source, [spec.lsoa, spec.code, spec.name, *([spec.ods_code] if spec.ods_code else [])])]
     if isinstance(spec, ViaMembership):
         return [(spec.source, [spec.from_, spec.code, spec.name])]
     if isinstance(spec, LsoaNamePrefixMembership):

@@ -28,10 +28,12 @@ def _configure_environment(args: argparse.Namespace) -> None:
         os.environ["ICS_BASELINE_SNAPSHOT_DIR"] = str(Path(args.snapshot).resolve())
     if getattr(args, "sources", None):
         os.environ["ICS_BASELINE_SOURCES_FILE"] = str(Path(args.sources).resolve())
+    if getattr(args, "areas_registry", None):
+        os.environ["ICS_BASELINE_AREAS_FILE"] = str(Path(args.areas_registry).resolve())
     if getattr(args, "live", False):
         os.environ["ICS_BASELINE_FETCH_MODE"] = "live"
     if getattr(args, "areas", None):
-        os.environ["ICS_BASELINE_AREAS_FILE"] = str(Path(args.areas).resolve())
+        os.environ["ICS_BASELINE_CUSTOM_AREAS_FILE"] = str(Path(args.areas).resolve())
     if getattr(args, "accept_revisions", None):
         os.environ["ICS_BASELINE_ACCEPT_REVISIONS"] = ",".join(args.accept_revisions)
 
@@ -118,7 +120,8 @@ def _plan(settings, force: bool):
     registry = load_registry(settings.sources_file)
     inputs = snapshot_input_hashes(settings, registry) if settings.fetch_mode == "snapshot" else {}
     latest = latest_release(settings.releases_dir)
-    return plan_build(settings, code_fingerprint(), inputs, latest.name if latest else None, force=force)
+    fingerprint = code_fingerprint(registries=(settings.sources_file, settings.areas_file))
+    return plan_build(settings, fingerprint, inputs, latest.name if latest else None, force=force)
 
 
 def precheck_custom_areas(settings) -> str | None:
@@ -138,7 +141,7 @@ def precheck_custom_areas(settings) -> str | None:
         except duckdb.Error:  # not loaded yet, or the database is busy: the raw asset checks them
             known = None
     try:
-        read_custom_areas(settings.custom_areas_file, load_areas().area_types, known)
+        read_custom_areas(settings.custom_areas_file, load_areas(settings.areas_file).area_types, known)
     except CustomAreasError as exc:
         return str(exc)
     return None
@@ -466,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--snapshot", help="snapshot mirror of publisher files (default ../shared/snapshot)")
     build.add_argument("--warehouse", default="warehouse", help="warehouse directory (default ./warehouse)")
     build.add_argument("--sources", help="registry of inputs (default ./sources.yaml)")
+    build.add_argument("--areas-registry", help="registry of area types and boundary vintages (default ./areas.yaml)")
     build.add_argument("--live", action="store_true", help="download from publishers instead of the snapshot")
     build.add_argument(
         "--force", action="store_true", help="rebuild everything even if nothing changed since the last release"

@@ -1,10 +1,10 @@
 """Custom areas: a user's own footprints (a PCN, a coalition of ICSs, a council's localities) made of LSOA 2021s.
 
-`ics-baseline build --areas FILE` (or ICS_BASELINE_AREAS_FILE, pipelines/settings.py) names a CSV with the columns
-area_set, area_code, area_name, lsoa21_code, one row per LSOA of an area. Each area_set becomes an area type of its
-own (area_type = the set's id, area_vintage = CUSTOM_<SET>), with the small-area figures, comparisons and packs of
-every other area type: the file is loaded as the raw table raw.custom_areas (the raw/custom_areas asset) and its
-memberships join the registry's in int_lsoa21_area_memberships_unioned.
+`ics-baseline build --areas FILE` (or ICS_BASELINE_CUSTOM_AREAS_FILE, pipelines/settings.py) names a CSV with the
+columns area_set, area_code, area_name, lsoa21_code, one row per LSOA of an area. Each area_set becomes an area type
+of its own (area_type = the set's id, area_vintage = CUSTOM_<SET>), with the small-area figures, comparisons and
+packs of every other area type: the file is loaded as the raw table raw.custom_areas (the raw/custom_areas asset) and
+its memberships join the registry's in int_lsoa21_area_memberships_unioned.
 
 The file is read and validated here only (`read_custom_areas`): by the CLI before a build starts, so a bad file
 fails in a second, and again by the raw asset against the LSOA 2021 lookup the build has loaded. Every problem is

@@ -44,8 +44,14 @@ CODE_PATHS = [
 CODE_SUFFIXES = {".py", ".sql", ".yml", ".yaml", ".csv", ".j2", ".lock", ".json"}
 
 
-def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+def code_fingerprint(root: Path = PROJECT_ROOT, registries: tuple[Path, ...] = ()) -> str:
+    """The code and registries a build runs with; `registries` adds those given outside the project (build
+    --sources, --areas-registry), so pointing a build at another one is a change of code."""
     digest = hashlib.sha256()
+    for registry in registries:
+        if registry.is_file() and not registry.resolve().is_relative_to(root.resolve()):
+            digest.update(str(registry.resolve()).encode())
+            digest.update(hashlib.sha256(registry.read_bytes()).digest())
     for relative in CODE_PATHS:
         path = root / relative
         files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())

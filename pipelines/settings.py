@@ -5,12 +5,13 @@ Environment variables (all optional):
   ICS_BASELINE_SNAPSHOT_DIR   the mirror of publisher files used in snapshot mode (default: ../shared/snapshot)
   ICS_BASELINE_FETCH_MODE     "snapshot" (read the mirror) or "live" (download from publishers); default snapshot
   ICS_BASELINE_SOURCES_FILE   the registry of inputs (default: ./sources.yaml)
+  ICS_BASELINE_AREAS_FILE     the registry of area types and boundary vintages (default: ./areas.yaml)
   ICS_BASELINE_ALLOW_LOOPBACK_HTTP  "1" lets the live fetcher use plain http on 127.0.0.1/localhost (tests only)
   ICS_BASELINE_ACCEPT_REVISIONS  comma-separated source ids (or "all") whose mass revision against the previous
                               release may be published (`ics-baseline build --accept-revisions` sets it)
   ICS_BASELINE_TODAY          the date data freshness is judged on, YYYY-MM-DD (default: today, UTC); fixed in tests
-  ICS_BASELINE_AREAS_FILE     a CSV of custom areas (area_set, area_code, area_name, lsoa21_code) built beside the
-                              registry's (`ics-baseline build --areas FILE` sets it; pipelines/custom_areas.py)
+  ICS_BASELINE_CUSTOM_AREAS_FILE  a CSV of custom areas (area_set, area_code, area_name, lsoa21_code) built beside
+                              the registry's (`ics-baseline build --areas FILE` sets it; pipelines/custom_areas.py)
 
 WAREHOUSE_PATH, the absolute path of the build database, is derived here and exported for dbt's profiles.yml.
 """
@@ -38,6 +39,7 @@ class Settings:
     fetch_mode: Literal["snapshot", "live"]
     sources_file: Path
     allow_loopback_http: bool
+    areas_file: Path = PROJECT_ROOT / "areas.yaml"
     # Sources whose revisions against the previous release are accepted for this build ("all" accepts every one).
     accept_revisions: frozenset[str] = frozenset()
     # The clock of data freshness (current / overdue / stale): injectable, so the same data is judged the same way.
@@ -67,18 +69,20 @@ def get_settings() -> Settings:
     warehouse = Path(os.environ.get("ICS_BASELINE_WAREHOUSE_DIR") or PROJECT_ROOT / "warehouse")
     snapshot = Path(os.environ.get("ICS_BASELINE_SNAPSHOT_DIR") or PROJECT_ROOT.parent / "shared" / "snapshot")
     sources = Path(os.environ.get("ICS_BASELINE_SOURCES_FILE") or PROJECT_ROOT / "sources.yaml")
+    areas = Path(os.environ.get("ICS_BASELINE_AREAS_FILE") or PROJECT_ROOT / "areas.yaml")
     today_text = os.environ.get("ICS_BASELINE_TODAY", "").strip()
     try:
         today = date.fromisoformat(today_text) if today_text else datetime.now(UTC).date()
     except ValueError:
         raise ValueError(f"ICS_BASELINE_TODAY must be a date as YYYY-MM-DD, got {today_text!r}") from None
-    areas_text = os.environ.get("ICS_BASELINE_AREAS_FILE", "").strip()
+    areas_text = os.environ.get("ICS_BASELINE_CUSTOM_AREAS_FILE", "").strip()
     settings = Settings(
         warehouse_dir=warehouse.resolve(),
         snapshot_dir=snapshot.resolve(),
         fetch_mode=mode,  # type: ignore[arg-type]
         sources_file=sources.resolve(),
         allow_loopback_http=os.environ.get("ICS_BASELINE_ALLOW_LOOPBACK_HTTP") == "1",
+        areas_file=areas.resolve(),
         accept_revisions=parse_accepted_revisions(os.environ.get("ICS_BASELINE_ACCEPT_REVISIONS", "")),
         today=today,
         custom_areas_file=Path(areas_text).resolve() if areas_text else None,

@@ -81,6 +81,7 @@ def _build_warehouse(warehouse: Path, snapshot_dir: Path) -> Path:
 # workers finish together instead of one waiting on a long module started last.
 REBUILDING_MODULES = [
     "test_sigkill.py",
+    "test_future_vintage_e2e.py",
     "test_stale_sources_e2e.py",
     "test_revisions.py",
     "test_bad_input_blocks_publication.py",

@@ -38,6 +38,7 @@ def test_the_registry_declares_every_area_type_the_baseline_describes():
         "code_pattern": r"^E54\d{6}$",
         "la_figures": "apportioned",
         "expected_areas": 42,
+        "in_force_from": "2022-07-01",
         "kind": "lookup",
         "membership": {
             "source": "ons_lsoa11_icb22_lookup",
@@ -45,8 +46,22 @@ def test_the_registry_declares_every_area_type_the_baseline_describes():
             "code": "icb22_code",
             "name": "icb22_name",
             "basis": None,
+            "ods_code": "icb22_ods_code",
         },
+        "boundaries": {"file": None, "drawn_with": "ICB24"},
     }
+    assert rows[3]["boundaries"]["file"] == {
+        "source": "ons_icb26_boundaries",
+        "code": "icb26_code",
+        "name": "icb26_name",
+        "vintage": "ICB26",
+    }
+    # the sources dbt reads from the registry, and the pipeline makes upstream of the models reading them
+    read = areas.sources_read()
+    assert read["boundaries"] == ["ons_icb23_boundaries", "ons_icb26_boundaries"]
+    assert {"ons_lsoa11_icb22_lookup", "ons_lsoa21_icb24_lookup", "derived_lsoa21_icb26_lookup"} <= set(
+        read["membership"]
+    )
     # an upper-tier council is built from the LAD24 districts: its own type stays utla
     utla = next(r for r in rows if r["area_vintage"] == "UTLA23")
     assert utla["area_type"] == "utla" and utla["membership"]["area_type"] == "lad"
@@ -88,8 +103,33 @@ def _mutated(change) -> dict:
             ),
             "area type nhs_region, vintage NHSER24, membership icb_regions: no ICB vintage 'ICB27' above it",
         ),
+        (
+            lambda raw: raw["area_types"]["icb"]["vintages"]["ICB26"]["boundaries"]["file"].update(
+                source="ons_lsoa21_icb24_lookup", code="icb24_code", name="icb24_name"
+            ),
+            "area type icb, vintage ICB26, boundaries: source ons_lsoa21_icb24_lookup has no column 'geometry'",
+        ),
+        (
+            lambda raw: raw["area_types"]["icb"]["vintages"]["ICB22"]["boundaries"].update(drawn_with="ICB21"),
+            "area type icb, vintage ICB22, boundaries: drawn_with 'ICB21' is no icb vintage with a boundary file",
+        ),
+        (
+            lambda raw: raw["area_types"]["icb"]["vintages"]["ICB22"]["membership"]["lookup"].update(
+                ods_code="icb22_code_h"
+            ),
+            "area type icb, vintage ICB22, membership lookup: source ons_lsoa11_icb22_lookup has no column"
+            " 'icb22_code_h'",
+        ),
     ],
-    ids=["unknown-source", "unknown-column", "via-below", "unknown-icb-vintage"],
+    ids=[
+        "unknown-source",
+        "unknown-column",
+        "via-below",
+        "unknown-icb-vintage",
+        "boundaries-without-geometry",
+        "drawn-with-unknown-vintage",
+        "unknown-ods-column",
+    ],
 )
 def test_a_vintage_that_does_not_match_sources_yaml_is_refused_by_name(tmp_path, change, message):
     with pytest.raises(RegistryError) as error:
@@ -122,8 +162,14 @@ def test_a_vintage_that_does_not_match_sources_yaml_is_refused_by_name(tmp_path,
             lambda raw: raw["area_types"]["lad"]["vintages"]["LAD24"]["membership"]["lookup"].update(lsoa="lsoa01_cd"),
             "area_types.lad.vintages.LAD24.membership.lookup.lsoa",
         ),
+        (
+            lambda raw: raw["area_types"]["icb"]["vintages"]["ICB22"]["boundaries"].update(
+                file=raw["area_types"]["icb"]["vintages"]["ICB26"]["boundaries"]["file"]
+            ),
+            "give exactly one of 'file' and 'drawn_with'",
+        ),
     ],
-    ids=["duplicate-vintage", "two-kinds", "bad-vintage-id", "bad-lsoa-column"],
+    ids=["duplicate-vintage", "two-kinds", "bad-vintage-id", "bad-lsoa-column", "two-kinds-of-boundaries"],
 )
 def test_a_malformed_registry_is_refused_naming_the_field(tmp_path, change, message):
     with pytest.raises(RegistryError) as error:

@@ -96,7 +96,7 @@ def test_a_bad_areas_file_is_refused_by_file_line_and_code_and_nothing_changes(w
 
 def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it_before_dbt(warehouse, tmp_path):
     """The raw/custom_areas asset checks the codes against the LSOA lookup the build loaded, as a Dagster
-    deployment runs it (ICS_BASELINE_AREAS_FILE, no CLI check first): no model runs and nothing is published."""
+    deployment runs it (ICS_BASELINE_CUSTOM_AREAS_FILE, no CLI check first): no model runs and nothing is published."""
     before, marker = _release_hashes(warehouse), (warehouse / "build" / MARKER_NAME).read_bytes()
     bad = tmp_path / "unknown_lsoa.csv"
     shutil.copy(BAD_FILES / "unknown_lsoa.csv", bad)
@@ -104,7 +104,7 @@ def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it
         "import json; from pipelines.cli import run_build;"
         " print(json.dumps(run_build(changed_sources=('custom_areas',))))"
     )
-    env = cli_env({"ICS_BASELINE_WAREHOUSE_DIR": str(warehouse), "ICS_BASELINE_AREAS_FILE": str(bad)})
+    env = cli_env({"ICS_BASELINE_WAREHOUSE_DIR": str(warehouse), "ICS_BASELINE_CUSTOM_AREAS_FILE": str(bad)})
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
     )

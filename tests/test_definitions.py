@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
+from pipelines.areas import load_areas
 from pipelines.custom_areas import CUSTOM_AREAS_SOURCE_ID, LSOA21_LOOKUP_SOURCE
 from pipelines.defs.quality.gx_adapter import load_suite_files
 from pipelines.registry import load_registry
@@ -39,17 +40,36 @@ def test_dbt_sources_are_the_raw_assets(defs):
     specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
     staging = [spec for key, spec in specs.items() if key.path[0] == "staging"]
     assert staging
-    # the lookups of the registry of areas are read by the membership macro, whose registry rows name their
-    # columns (the renaming a staging model would do): a new boundary vintage needs no staging model
-    memberships = specs[dg.AssetKey(["intermediate", "int_lsoa21_area_memberships_listed"])]
-    staging.append(memberships)
-    upstream = {dep.asset_key for spec in staging for dep in spec.deps}
-    upstream -= {dep.asset_key for dep in memberships.deps if dep.asset_key.path[0] == "intermediate"}
+    # the lookups and boundary files of the registry of areas are read by macros straight from their raw tables
+    # (a new boundary vintage needs no staging model or dbt source entry): the models reading them say so
+    registry_readers = [
+        specs[dg.AssetKey(["intermediate", name])]
+        for name in ("int_lsoa21_area_memberships_listed", "int_area_boundaries_unioned", "int_icb_ods_codes_listed")
+    ]
+    upstream = {
+        dep.asset_key
+        for spec in [*staging, *registry_readers]
+        for dep in spec.deps
+        if dep.asset_key.path[0] != "intermediate"
+    }
     assert upstream and all(key in specs for key in upstream)
-    assert {key.path[0] for key in upstream} == {"raw", "meta"}
+    assert {key.path[0] for key in upstream} <= {"raw", "meta", "staging"}
     registry = load_registry(PROJECT_ROOT / "sources.yaml")
     raw_ids = {s.id for s in registry.sources} | {CUSTOM_AREAS_SOURCE_ID}
     assert {key.path[1] for key in upstream if key.path[0] == "raw"} == raw_ids
+
+
+def test_the_area_registry_sources_are_upstream_of_the_models_reading_them(defs):
+    """Lineage from the registry: a new vintage's lookup and boundary file feed the models that read them."""
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    read = load_areas(registry=load_registry(PROJECT_ROOT / "sources.yaml")).sources_read()
+    for model, role in (
+        ("int_lsoa21_area_memberships_listed", "membership"),
+        ("int_icb_ods_codes_listed", "membership"),
+        ("int_area_boundaries_unioned", "boundaries"),
+    ):
+        deps = {dep.asset_key for dep in specs[dg.AssetKey(["intermediate", model])].deps}
+        assert read[role] and {dg.AssetKey(["raw", source_id]) for source_id in read[role]} <= deps, model
 
 
 def test_every_gx_suite_is_a_blocking_check(defs):

@@ -92,3 +92,23 @@ def test_every_project_suite_loads_and_builds_a_gx_suite():
     assert len(suites) >= 15
     for suite_file in suites:
         assert len(build_suite(suite_file).expectations) == len(suite_file.expectations), suite_file.name
+
+
+VINTAGES_SUITE = """
+name: vintages
+asset: marts/icbs
+expectations:
+  - type: expect_column_distinct_values_to_equal_set
+    kwargs: {column: icb_vintage, value_set: {area_vintages: icb}}
+"""
+
+
+def test_a_suite_takes_its_list_of_vintages_from_the_areas_registry(tmp_path):
+    suite = load_suite_file(_suite(tmp_path, VINTAGES_SUITE))
+    declared = suite.with_area_vintages({"icb": ["ICB22", "ICB24", "ICB27"]})
+    assert declared.expectations[0]["kwargs"]["value_set"] == ["ICB22", "ICB24", "ICB27"]
+    assert validate_frame(pd.DataFrame({"icb_vintage": ["ICB22", "ICB24", "ICB27"]}), declared).passed
+    # a vintage the registry does not declare, or one it declares missing, fails the suite
+    assert not validate_frame(pd.DataFrame({"icb_vintage": ["ICB22", "ICB24", "ICB26"]}), declared).passed
+    with pytest.raises(SuiteFileError, match="no area type 'ward' in the areas registry"):
+        load_suite_file(_suite(tmp_path, VINTAGES_SUITE.replace("icb}", "ward}"))).with_area_vintages({"icb": []})

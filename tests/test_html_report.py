@@ -15,13 +15,21 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from pipelines.packs import svg_charts
 from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, ReleaseData
-from pipelines.packs.html_report import SIGNIFICANCE, TREND_MIN_PERIODS, render_icb_report, report_context
+from pipelines.packs.html_report import (
+    SIGNIFICANCE,
+    TREND_MIN_PERIODS,
+    format_value,
+    render_icb_report,
+    report_context,
+)
+from pipelines.packs.places import places_view
 
 pytestmark = pytest.mark.e2e
 
@@ -296,48 +304,117 @@ def test_trend_panels_carry_every_period_of_the_icb_and_england(rendered):
     assert len(panels) == len(expected_titles) == context["trend_count"]
 
 
-def test_map_draws_the_icb_in_its_region_from_the_release_boundaries(rendered):
+def _msoas_of_icb24_from_the_snapshot(snapshot_dir: Path, icb_code: str) -> set[str]:
+    """Independent of the build: the MSOAs with residents in an ICB24, by the ONS LSOA21 -> ICB24 lookup and the
+    ONS naming rule (an LSOA's name less its final letter is its MSOA's name), matched to the MSOA boundary file."""
+    lookup = pd.read_csv(snapshot_dir / "lookups" / "lsoa21_sicbl24_icb24_apr2024.csv")
+    names = set(lookup.loc[lookup.icb24_code == icb_code, "lsoa21_name"].str[:-1])
+    collection = json.loads(
+        (snapshot_dir / "boundaries" / "MSOA_2021_EW_BSC_V2_geographr_simplified.geojson").read_text(encoding="utf-8")
+    )
+    return {f["properties"]["msoa21_code"] for f in collection["features"] if f["properties"]["msoa21_name"] in names}
+
+
+def test_map_shades_every_neighbourhood_of_the_icb_and_outlines_its_places(rendered, snapshot_dir):
     pack, path, page = rendered
     context = report_context(pack)
     data = context["chart_data"]["map"]
     assert [f["code"] for f in data["this_icb"]] == [pack.code]
-    boundaries = pack.boundaries
-    region = pack.icb["nhs_region_code"]
-    in_region = boundaries[(boundaries.nhs_region_code == region) & (boundaries.icb_vintage == pack.vintage)]
-    assert len(data["districts"]) == (in_region.area_type == "lad").sum() > 0
-    assert len(data["region"]) == 1
-    expected_icbs = set(in_region[in_region.area_type == "icb"].area_code) - {pack.code}
-    assert {f["code"] for f in data["other_icbs"]} == expected_icbs
-    # the pack's own vintage only: an ICB26 map has no abolished ICB24 codes, an ICB22 map keeps E54000052
-    icbs_of_vintage = set(pack.boundaries[pack.boundaries.area_type == "icb"].area_code)
-    assert pack.code in icbs_of_vintage
+    # one shaded shape per MSOA with residents in the ICB (for ICB24, counted from the ONS lookup itself)
+    expected_msoas = set(pack.neighbourhoods.area_code)
+    if pack.vintage == "ICB24":
+        assert expected_msoas == _msoas_of_icb24_from_the_snapshot(snapshot_dir, pack.code)
+    assert {f["code"] for f in data["neighbourhoods"]} == expected_msoas and len(expected_msoas) > 50
+    # the places outlined are the ICB's districts (the Places section's)
+    assert {f["code"] for f in data["places"]} == set(pack.places[pack.places.area_type == "lad"].area_code)
+    measure = pack.neighbourhood_measure
     text = page.visible_text
-    assert "LSOA" in text and "not in this release" in text
+    assert measure["title"] in text and "England's quintiles" in text
     if pack.vintage == "ICB22":
         assert "Surrey Heartlands/Sussex border" in text
 
-    # the drawing: one area per feature, each a real path inside the frame, named on hover
     svg, _ = _figure(path.read_text(encoding="utf-8"), "map-chart")
+    groups = {g.get("class"): g for g in svg.iter(f"{SVG}g") if g.get("class")}
+    shaded = [p for p in groups["neighbourhoods"].iter(f"{SVG}path")]
+    outlines = list(groups["places"].iter(f"{SVG}path"))
+    assert len(shaded) == len(expected_msoas)
+    assert len(outlines) == len(data["places"]) > 0
+    assert len(list(groups["this-icb"].iter(f"{SVG}path"))) == 1
     areas = _with_class(svg, "path", "area")
-    expected_areas = len(in_region)
-    assert len(areas) == expected_areas == context["chart_counts"]["map-chart"]["areas"]
+    assert len(areas) == len(shaded) + len(outlines) + 1 == context["chart_counts"]["map-chart"]["areas"]
     width, height = (float(v) for v in svg.get("viewBox").split()[2:])
-    for area in areas:
+    for area in shaded:
         d = area.get("d")
         assert re.fullmatch(r"(M-?\d+(\.\d)?,-?\d+(\.\d)?[lhv][-\d.,]*z)+", d), d[:80]
         x, y = (float(v) for v in re.match(r"M(-?[\d.]+),(-?[\d.]+)", d).groups())
         assert 0 <= x <= width and 0 <= y <= height
-    hovers = [_title(area) for area in areas]
-    assert f"This ICB: {pack.name}" in hovers
-    for row in in_region[in_region.area_type == "lad"].itertuples():
-        share = "\u2013" if pd.isna(row.most_deprived_decile_share) else f"{row.most_deprived_decile_share:.1%}"
-        assert f"{row.area_name}: {share} of residents in the most deprived 10% of areas" in hovers
-    # darker purple for a larger share of residents in the most deprived tenth
-    districts = [a for a in areas if a.get("fill")]
-    assert len(districts) == len(data["districts"])
-    by_share = sorted(zip((f["share"] or 0 for f in data["districts"]), districts, strict=True), key=lambda t: t[0])
-    lightness = [sum(int(a.get("fill")[i : i + 2], 16) for i in (1, 3, 5)) for _, a in by_share]
-    assert lightness == sorted(lightness, reverse=True)
+    # each neighbourhood's shade is its England band, darker for more deprived; its value is on hover and in the
+    # table below the map, equal to area_indicators' figure of the MSOA
+    values = dict(zip(pack.neighbourhoods.area_code, pack.neighbourhoods.value, strict=True))
+    names = dict(zip(pack.neighbourhoods.area_code, pack.neighbourhoods.area_name, strict=True))
+    breaks = measure["quintile_breaks"]
+    shade_of = {}
+    for group in groups["neighbourhoods"]:
+        for area in group.iter(f"{SVG}path"):
+            shade_of[_title(area).split(":")[0]] = group.get("fill")
+    darkness = {}
+    for code, value in values.items():
+        band = 1 + sum(1 for b in breaks if value > b)
+        darkness.setdefault(band, set()).add(shade_of[names[code]])
+        assert f"{names[code]}: {format_value(value, measure['unit'])}" in [_title(a) for a in shaded]
+    assert all(len(shades) == 1 for shades in darkness.values())
+    ordered = [next(iter(darkness[band])) for band in sorted(darkness)]
+    lightness = [sum(int(shade[i : i + 2], 16) for i in (1, 3, 5)) for shade in ordered]
+    assert lightness == sorted(lightness, reverse=True) and len(set(lightness)) == len(lightness)
+
+
+def test_map_values_are_the_msoas_published_figures(release, built_warehouse):
+    pack = release.pack(*PACKS[2])
+    measure = pack.neighbourhood_measure
+    with duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True) as con:
+        published = dict(
+            con.execute(
+                "select area_code, value from area_indicators where area_type = 'msoa' and indicator_id = ?"
+                " and period = ?",
+                [measure["indicator_id"], measure["period"]],
+            ).fetchall()
+        )
+        every = [v for v in published.values() if v is not None]
+    assert len(every) == measure["msoas_with_value"] > 6000
+    for row in pack.neighbourhoods.itertuples():
+        assert row.value == pytest.approx(published[row.area_code], rel=1e-12)
+    # the breaks are England's quintiles (ties merged), from every MSOA's figure
+    assert measure["quintile_breaks"] == sorted(set(np.quantile(every, [0.2, 0.4, 0.6, 0.8]).tolist()))
+
+
+def test_places_section_sets_every_place_beside_england_with_its_verdict(rendered):
+    pack, path, page = rendered
+    places = report_context(pack)["places"]
+    assert places["present"]
+    text = page.visible_text
+    for place in places["places"]:
+        assert place["name"] in text
+    html = path.read_text(encoding="utf-8")
+    section = re.search(r'<section id="places".*?</section>', html, re.S).group(0)
+    table = re.search(r'<table class="pl">.*?</table>', section, re.S).group(0)
+    body = table.split("<tbody>")[1]
+    rows = [r for r in body.split("<tr>")[1:]]
+    shown = [row for group in places["groups"] for row in group["rows"]]
+    assert len(rows) == len(shown) > 20
+    # one cell per place, after the indicator, England and the ICB, and the reasons last
+    columns = len(places["places"]) + 3
+    for row, expected in zip(rows, shown, strict=True):
+        assert row.count("<td") == columns, expected["title"]
+    figures = pack.place_figures.dropna(subset=["value"])
+    verdicts = figures.significance_95.dropna()
+    if not verdicts.empty:  # each verdict drawn is one of the place's own (class b, s or w)
+        for key, cls in (("better", "b"), ("similar", "s"), ("worse", "w")):
+            assert (f"class={cls}>" in table) == any(
+                cell.significance == key
+                for row in places_view(pack).rows
+                for cell in row.cells.values()
+                if cell.value is not None
+            )
 
 
 def test_names_and_caveats_are_escaped(release, tmp_path):
@@ -357,14 +434,14 @@ def test_names_and_caveats_are_escaped(release, tmp_path):
 
 
 def test_xml_special_characters_in_chart_names_are_escaped(release, tmp_path):
-    """An indicator title, a district name and the ICB's own name with '&', '<' and quotes: every chart is still
-    well-formed XML and shows the names as text, on the marks and in the titles."""
+    """An indicator title, a district's and a neighbourhood's name and the ICB's own name with '&', '<' and
+    quotes: every chart is still well-formed XML and shows the names as text, on the marks and in the titles."""
     pack = release.pack(*PACKS[2])
     odd = "R&D <\"spend\"> & 'costs'"
     context = report_context(pack)
     spine_title = context["chart_data"]["spine"][0]["title"]
     trend_title = context["chart_data"]["trends"][0]["title"]
-    district = context["chart_data"]["map"]["districts"][0]["code"]
+    district = context["chart_data"]["map"]["places"][0]["code"]
 
     def rename(frame: pd.DataFrame) -> pd.DataFrame:
         frame = frame.copy()
@@ -379,6 +456,7 @@ def test_xml_special_characters_in_chart_names_are_escaped(release, tmp_path):
         latest=rename(pack.latest),
         comparisons=rename(pack.comparisons),
         boundaries=boundaries,
+        neighbourhoods=pack.neighbourhoods.assign(area_name=[f"{odd} 001", *pack.neighbourhoods.area_name[1:]]),
     )
     html = render_icb_report(tampered, tmp_path / "odd.html").read_text(encoding="utf-8")
     assert 'R&D <"spend">' not in html
@@ -389,9 +467,10 @@ def test_xml_special_characters_in_chart_names_are_escaped(release, tmp_path):
     assert any(label and label.startswith(odd[:10]) for label in spine_labels)
     trend_text = " ".join(e.text or "" for e in svgs["trend-chart"].iter(f"{SVG}tspan"))
     assert 'R&D <"spend">' in trend_text
-    assert any(_title(a).startswith(f"{odd} district: ") for a in _with_class(svgs["map-chart"], "path", "area"))
+    assert f"{odd} district" in [_title(a) for a in _with_class(svgs["map-chart"], "path", "area")]
     assert f"This ICB: {odd} ICB" in [_title(a) for a in _with_class(svgs["map-chart"], "path", "area")]
-    assert svgs["map-chart"].find(f"{SVG}title").text.startswith(f"Map of {odd} ICB")
+    assert svgs["map-chart"].find(f"{SVG}title").text.startswith(f"Neighbourhoods of {odd} ICB")
+    assert any(_title(a).startswith(f"{odd} 001: ") for a in _with_class(svgs["map-chart"], "path", "area"))
 
 
 def test_svg_builders_escape_and_simplify_without_a_release():

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.areas import load_areas
 from pipelines.custom_areas import CUSTOM_AREAS_SOURCE_ID, NO_CUSTOM_AREAS
 from pipelines.incremental import MARKER_NAME, code_fingerprint, plan_build, read_marker
 from pipelines.settings import Settings
@@ -130,18 +131,19 @@ def test_one_changed_source_rebuilds_only_what_depends_on_it(warehouse, snapshot
             "and period = '2025' order by 1, 2"
         )
         new_values, old_values = new.execute(query).fetchall(), old.execute(query).fetchall()
-    assert len(new_values) == 120
+    assert len(new_values) == sum(load_areas().expected_areas("icb").values())
     # every LA rate rose by 0.1 points, so every ICB's rate (a population-weighted ratio of sums) rose by 0.1
     for (code, vintage, value), (_, _, previous) in zip(new_values, old_values, strict=True):
         assert value - previous == pytest.approx(0.1, abs=1e-9), (code, vintage)
 
     # An ordinary republication is reported as revisions, not held (pipelines/revisions.py): 2025 is 1 of the 25
-    # published years, so its figure for each of the 42 + 42 + 36 ICBs moved and nothing else did.
+    # published years, so its figure for each ICB of every vintage (42 + 42 + 36) moved and nothing else did.
     revisions = manifest["revisions"]
     assert revisions["held"] == [] and revisions["accepted"] == []
     claimant = next(s for s in revisions["sources"] if s["source_id"] == CHANGED_SOURCE)
-    assert claimant["figures_revised"] == 42 + 42 + 36
-    assert claimant["figures_compared"] == 25 * (42 + 42 + 36)
+    icbs = sum(load_areas().expected_areas("icb").values())
+    assert claimant["figures_revised"] == icbs
+    assert claimant["figures_compared"] == 25 * icbs
     assert claimant["over_hold_share"] is False and claimant["accepted"] is False
     assert [s["source_id"] for s in revisions["sources"] if s["figures_revised"]] == [CHANGED_SOURCE]
 

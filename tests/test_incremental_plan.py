@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.incremental import mark_dirty, plan_build, read_marker, record_resumable_run, write_marker
-from pipelines.settings import Settings
+from pipelines.incremental import (
+    code_fingerprint,
+    mark_dirty,
+    plan_build,
+    read_marker,
+    record_resumable_run,
+    write_marker,
+)
+from pipelines.settings import PROJECT_ROOT, Settings
 
 INPUTS = {"claimant": "sha-a", "imd": "sha-b", "smokers": "sha-c"}
 RELEASE = "20261206T000000Z"
@@ -105,3 +112,16 @@ def test_publication_clears_the_record(settings):
     write_marker(settings, "20261207T000000Z", CODE, {**INPUTS, "claimant": "sha-a2"})
     marker = read_marker(settings)
     assert marker["dirty_run"] is None and "resume" not in marker
+
+
+def test_a_registry_given_from_outside_the_project_is_part_of_the_code(tmp_path):
+    """`build --sources/--areas-registry FILE`: another registry, or the same one edited, means a full build."""
+    registry = tmp_path / "areas.yaml"
+    registry.write_text((PROJECT_ROOT / "areas.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    project_only = code_fingerprint()
+    given = code_fingerprint(registries=(registry,))
+    assert given != project_only
+    registry.write_text(registry.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert code_fingerprint(registries=(registry,)) != given
+    # the project's own registries are in the fingerprint already
+    assert code_fingerprint(registries=(PROJECT_ROOT / "areas.yaml", PROJECT_ROOT / "sources.yaml")) == project_only

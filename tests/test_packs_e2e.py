@@ -10,7 +10,7 @@ import re
 import shutil
 import zipfile
 from collections import Counter
-from datetime import date, datetime
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,12 +22,20 @@ import pytest
 from pipelines.areas import load_areas
 from pipelines.packs.data import safe_file_stem
 from pipelines.packs.diff import compare_releases
-from pipelines.packs.excel import DOMAIN_COLUMNS, DOMAIN_SHEET_NAMES, DOMAINS, SIGNIFICANCE_LABELS
+from pipelines.packs.excel import (
+    DOMAIN_COLUMNS,
+    DOMAIN_SHEET_NAMES,
+    DOMAINS,
+    PLACE_LEADING_COLUMNS,
+    PLACE_LIST_COLUMNS,
+    PLACE_TRAILING_COLUMNS,
+    SIGNIFICANCE_LABELS,
+)
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.e2e
 
-EXPECTED_SHEETS = ["Summary", *DOMAIN_SHEET_NAMES.values(), "Series", "Peers", "Inequality"]
+EXPECTED_SHEETS = ["Summary", *DOMAIN_SHEET_NAMES.values(), "Places", "Series", "Peers", "Inequality"]
 EXPECTED_SHEETS += ["Metadata", "Data quality", "About"]
 SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|html|csv)$")
 # Everything a release holds besides its packs (reports and workbooks): tables, bulk downloads, pages, manifest.
@@ -39,10 +47,20 @@ SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|h
 # (ordering it otherwise saves at most 3 MB; DuckDB's zstd is three times larger): 118.5 MB measured.
 NON_REPORT_BUDGET_BYTES = 122_000_000
 # The whole release directory: tables, downloads, pages, manifest and every pack (issue 11: 60 MB, met at 52.7 MB
-# before the areas tables; 65.0 MB with area_indicators, 143.0 MB with area_indicator_comparisons).
-RELEASE_BUDGET_BYTES = 147_000_000
-# When each ICB vintage stopped being in force (NHS England; None: in force now), and its ICBs.
-SUPERSEDED = {"ICB22": (date(2023, 4, 1), 42), "ICB24": (date(2026, 4, 1), 42), "ICB26": (None, 36)}
+# before the areas tables; 65.0 MB with area_indicators, 143.0 MB with area_indicator_comparisons). Issue 12's
+# places and neighbourhood maps in every pack: 4.5 MB more (reports 16.2 to 18.6 MB, median 210 to 234 KB;
+# workbooks 8.3 to 9.3 MB; the MSOA boundaries, published once, 1.1 MB in the DuckDB and Parquet files).
+RELEASE_BUDGET_BYTES = 150_000_000
+# When each ICB vintage stopped being in force (the next one's start in the registry of areas; None: in force
+# now), and its ICBs.
+ICB_VINTAGES = load_areas().vintages_of("icb")
+SUPERSEDED = {
+    vintage: (
+        min((v.in_force_from for v in ICB_VINTAGES.values() if v.in_force_from > about.in_force_from), default=None),
+        about.expected_areas,
+    )
+    for vintage, about in ICB_VINTAGES.items()
+}
 
 
 def _pack_vintages(release: Path) -> dict[str, int]:
@@ -152,6 +170,107 @@ def test_every_workbook_opens_with_its_sheets_headers_and_the_warehouse_figures(
     assert checked == sum(1 for key in expected if key[1] in _pack_vintages(release)) > 0
 
 
+# Suffolk and North East Essex (ICB24): East Suffolk is split with Norfolk and Waveney, and two county councils
+# (Suffolk, Essex) overlap it.
+PLACES_ICB = ("E54000023", "ICB24")
+
+
+def _icb24_places_from_the_snapshot(snapshot_dir: Path, icb_code: str) -> pd.DataFrame:
+    """Independent of the build: each LAD24 with residents in the ICB, by the ONS LSOA21 -> ICB24 and LSOA21 ->
+    LAD24 lookups and Census 2021 usual residents (TS038, the build's residents table) read with pandas."""
+    icbs = pd.read_csv(
+        snapshot_dir / "lookups" / "lsoa21_sicbl24_icb24_apr2024.csv", usecols=["lsoa21_code", "icb24_code"]
+    )
+    lads = pd.read_csv(snapshot_dir / "lookups" / "lsoa21_ward24_lad24_ew.csv", usecols=["lsoa21_code", "ltla24_code"])
+    residents = pd.read_csv(
+        snapshot_dir / "census2021_lsoa21" / "census2021_ts038_disability_lsoa21_ew.csv",
+        usecols=["geography code", "Disability: Total: All usual residents"],
+    ).set_axis(["lsoa21_code", "residents"], axis=1)
+    lsoas = lads.merge(residents, on="lsoa21_code").merge(icbs, on="lsoa21_code", how="left")
+    lsoas = lsoas[lsoas.ltla24_code.str.startswith("E")]
+    in_icb = lsoas[lsoas.icb24_code == icb_code].groupby("ltla24_code").residents.sum()
+    whole = lsoas.groupby("ltla24_code").residents.sum()
+    return pd.DataFrame(
+        {
+            "share_of_icb_residents": in_icb / in_icb.sum(),
+            "share_in_icb": in_icb / whole[in_icb.index],
+        }
+    )
+
+
+def test_places_sheet_lists_the_icbs_districts_with_census_shares_and_the_published_figures(
+    release, published, snapshot_dir
+):
+    code, vintage = PLACES_ICB
+    (path,) = (release / "packs" / vintage.lower()).glob(f"{code}-*.xlsx")
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Places"].iter_rows(values_only=True))
+    headers = [header for header, _, _ in PLACE_LIST_COLUMNS]
+    start = next(i for i, row in enumerate(rows) if list(row[: len(headers)]) == headers)
+    listed = []
+    for row in rows[start + 1 :]:
+        if row[0] is None:
+            break
+        listed.append(dict(zip(headers, row, strict=False)))
+    districts = {r["Code"]: r for r in listed if r["Tier"] == "District or unitary"}
+    counties = {r["Code"]: r for r in listed if r["Tier"] == "County council"}
+    truth = _icb24_places_from_the_snapshot(snapshot_dir, code)
+    assert set(districts) == set(truth.index) and len(districts) >= 5
+    for lad, expected in truth.iterrows():
+        assert districts[lad]["Share of the ICB's residents"] == pytest.approx(
+            expected.share_of_icb_residents, abs=1e-9
+        )
+        share_in_icb = districts[lad]["Share of the place's residents in this ICB"]
+        assert share_in_icb == pytest.approx(expected.share_in_icb, abs=1e-9)
+        # a place split across ICBs says so, with the share of it in this ICB
+        split = districts[lad]["Split across ICBs"]
+        assert (split is not None) == (expected.share_in_icb < 1), lad
+        if split:
+            assert f"{expected.share_in_icb:.1%}" in split
+    assert sum(1 for r in districts.values() if r["Split across ICBs"]) >= 1  # East Suffolk
+    assert set(counties) <= {"E10000029", "E10000012"}  # Suffolk, Essex: only where their districts have no figure
+
+    # the figure table: place names over their column groups, then one row per indicator
+    group_row = rows[start + len(listed) + 2]
+    header_row = rows[start + len(listed) + 3]
+    assert list(header_row[: len(PLACE_LEADING_COLUMNS)]) == PLACE_LEADING_COLUMNS
+    assert list(header_row[-len(PLACE_TRAILING_COLUMNS) :]) == PLACE_TRAILING_COLUMNS
+    order = [r["Code"] for r in listed]
+    names = [group_row[len(PLACE_LEADING_COLUMNS) + 2 * i] for i in range(len(order))]
+    assert [n.split(" (")[0] for n in names] == [r["Place"] for r in listed]
+    figures = published.execute(
+        "select area_type, area_code, indicator_id, period, value from area_indicators"
+        " where area_type in ('lad', 'utla') and value is not null"
+    ).df()
+    published_value = {(r.area_type, r.area_code, r.indicator_id, r.period): r.value for r in figures.itertuples()}
+    verdicts = {}
+    has_comparisons = published.execute(
+        "select count(*) from information_schema.tables where table_name = 'area_indicator_comparisons'"
+    ).fetchone()[0]
+    if has_comparisons:
+        verdicts = {
+            (r[0], r[1], r[2], r[3]): r[4]
+            for r in published.execute(
+                "select area_type, area_code, indicator_id, period, significance_95 from area_indicator_comparisons"
+                " where area_type in ('lad', 'utla')"
+            ).fetchall()
+        }
+    cells = 0
+    for row in rows[start + len(listed) + 4 :]:
+        indicator, period = row[-1], row[2]
+        for i, place in enumerate(order):
+            value = row[len(PLACE_LEADING_COLUMNS) + 2 * i]
+            area_type = "utla" if place in counties else "lad"
+            key = (area_type, place, indicator, period)
+            if value is None:
+                assert key not in published_value or place in counties, key
+                continue
+            assert value == pytest.approx(published_value[key], rel=1e-12), key
+            if has_comparisons:
+                assert row[len(PLACE_LEADING_COLUMNS) + 2 * i + 1] == SIGNIFICANCE_LABELS[verdicts[key]], key
+            cells += 1
+    assert cells > 100
+
+
 def test_csvw_metadata_describes_every_csv(release):
     metadata = json.loads((release / "csv-metadata.json").read_text())
     assert "http://www.w3.org/ns/csvw" in json.dumps(metadata["@context"])
@@ -256,7 +375,7 @@ def test_pack_command_regenerates_one_pack_from_the_latest_release(built_warehou
 
 def test_everything_but_the_packs_stays_within_its_size_budget(release):
     """The tables, bulk downloads, pages and manifest of a release: at most 122 MB (the packs' reports and workbooks
-    have the rest of the 147 MB release budget). Sizes are the files' own bytes on disk."""
+    have the rest of the 150 MB release budget). Sizes are the files' own bytes on disk."""
     files = [p for p in release.rglob("*") if p.is_file()]
     non_report = {p: p.stat().st_size for p in files if p.relative_to(release).parts[0] != "packs"}
     total = sum(non_report.values())
@@ -348,7 +467,7 @@ def test_zipped_csvs_round_trip_to_the_published_tables(release, published):
     icbs = published.execute("select icb_code, icb_vintage, icb_name from icbs").fetchall()
     names = {(code, vintage): safe_file_stem(code, name) + f"-{vintage.lower()}.csv" for code, vintage, name in icbs}
     seen = 0
-    for vintage in ("ICB22", "ICB24", "ICB26"):
+    for vintage in ICB_VINTAGES:
         with zipfile.ZipFile(release / "csv" / f"{vintage.lower()}.zip") as bundle:
             assert bundle.testzip() is None
             members = bundle.namelist()

@@ -70,7 +70,7 @@ england_lsoa21s as (
         lookup.{{ vintage.membership.name }} as area_name,
         sum(lsoa11_to_lsoa21.lsoa11_share) as weight
     from lsoa11_to_lsoa21
-    inner join {{ source('ons_geography', vintage.membership.source) }} as lookup
+    inner join {{ area_registry_relation(vintage.membership.source) }} as lookup
         on lsoa11_to_lsoa21.lsoa11_code = lookup.lsoa11_code
     group by all
 ),
@@ -95,7 +95,7 @@ england_lsoa21s as (
         {{ vintage.membership.name }} as area_name,
         {{ labels }},
         '{{ vintage.membership.basis or 'lsoa21_lookup' }}' as membership_basis
-    from {{ source('ons_geography', vintage.membership.source) }}
+    from {{ area_registry_relation(vintage.membership.source) }}
     where lsoa21_code like 'E01%'
 ),
 {%- elif vintage.kind == 'via' %}
@@ -107,7 +107,7 @@ england_lsoa21s as (
         {{ labels }},
         'via_{{ vintage.membership.vintage | lower }}' as membership_basis
     from members_{{ vintage.membership.vintage | lower }}
-    inner join {{ source('ons_geography', vintage.membership.source) }} as lookup
+    inner join {{ area_registry_relation(vintage.membership.source) }} as lookup
         on members_{{ vintage.membership.vintage | lower }}.area_code = lookup.{{ vintage.membership['from'] }}
 ),
 {%- elif vintage.kind == 'lsoa_name_prefix' %}
@@ -118,8 +118,8 @@ england_lsoa21s as (
         codes.{{ vintage.membership.codes.name }} as area_name,
         {{ labels }},
         'lsoa21_name_prefix' as membership_basis
-    from {{ source('ons_geography', vintage.membership.source) }} as lsoas
-    inner join {{ source('ons_geography', vintage.membership.codes.source) }} as codes
+    from {{ area_registry_relation(vintage.membership.source) }} as lsoas
+    inner join {{ area_registry_relation(vintage.membership.codes.source) }} as codes
         on
             regexp_replace(lsoas.{{ vintage.membership.name }}, '[A-Z]$', '')
             = codes.{{ vintage.membership.codes.name }}

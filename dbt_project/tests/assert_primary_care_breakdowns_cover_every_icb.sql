@@ -1,12 +1,17 @@
 {{ config(meta={'dagster': {'ref': {'name': 'int_icb_primary_care_breakdowns_joined'}}}) }}
 
--- Every ICB22 and ICB24 (42 each) has rows for every HEEC indicator and year, and there are no ICB26 rows.
--- Returns the (indicator, period, vintage) groups with another ICB count.
+-- HEEC's figures name the ICBs of July 2022 and April 2024 (the vintages of its files): every ICB22 and
+-- ICB24, as many as the registry of areas expects (42 each), has rows for every HEEC indicator and year, and
+-- no other vintage has rows. Returns the (indicator, period, vintage) groups with another ICB count.
 
 with
 
 breakdowns as (
     select * from {{ ref('int_icb_primary_care_breakdowns_joined') }}
+),
+
+declared as (
+    {{ area_vintages_declared() }}
 ),
 
 counts as (
@@ -20,8 +25,15 @@ counts as (
 ),
 
 final as (
-    select * from counts
-    where icbs != 42 or icb_vintage not in ('ICB22', 'ICB24')
+    select
+        counts.*,
+        declared.expected_areas as expected_icbs
+    from counts
+    left join declared
+        on
+        counts.icb_vintage = declared.area_vintage
+        and declared.area_type = 'icb'
+    where counts.icbs is distinct from declared.expected_areas or counts.icb_vintage not in ('ICB22', 'ICB24')
 )
 
 select * from final

@@ -19,13 +19,13 @@ import duckdb
 import pandas as pd
 
 from pipelines.areas import load_areas
-from pipelines.settings import WAREHOUSE_FILE_NAME
+from pipelines.settings import WAREHOUSE_FILE_NAME, get_settings
 
-# ICB boundary vintages, from the registry of areas (areas.yaml): the day each came into force (it stays in force
-# until the next one does) and its label.
+# ICB boundary vintages, from the registry of areas the build uses (areas.yaml unless `build --areas-registry`):
+# the day each came into force (it stays in force until the next one does) and its label.
 ICB_VINTAGES = {
     vintage_id: {"in_force_from": vintage.in_force_from, "label": vintage.label}
-    for vintage_id, vintage in load_areas().vintages_of("icb").items()
+    for vintage_id, vintage in load_areas(get_settings().areas_file).vintages_of("icb").items()
     if vintage.in_force_from is not None
 }
 VINTAGE_LABELS = {vintage: about["label"] for vintage, about in ICB_VINTAGES.items()}
@@ -58,6 +58,15 @@ OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0. "
     "Boundaries contain OS data © Crown copyright and database right."
 )
+
+# The area types a pack shows as the ICB's places: local authority districts and unitaries (LAD24), and upper-tier
+# councils (UTLA23), shown where their figures are published for councils only (pipelines/packs/places.py).
+PLACE_TYPES = ("lad", "utla")
+
+# The neighbourhood map's shading, the first of these the release has for MSOAs: the population-weighted average
+# IMD 2025 score of the MSOA, or (a release without it) the share of its residents in the most income-deprived
+# tenth of LSOAs in England.
+NEIGHBOURHOOD_MEASURES = ("imd2025_average_score", "imd2025_income_most_deprived_decile_population_share")
 
 # The columns of icb_indicator_comparisons a pack carries, joined with the registry's description of each.
 INDICATOR_COLUMNS = [
@@ -111,6 +120,15 @@ class IcbPack:
     inequality_gaps: pd.DataFrame  # icb_inequality_gaps rows (empty if none)
     boundaries: pd.DataFrame  # rows of the release's boundaries table relevant to this ICB (empty if none)
     manifest: dict = field(default_factory=dict)
+    # The ICB's places: areas rows (lad, utla) overlapping it in its vintage, with their resident shares
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Each place's latest figure of each indicator (area_indicator_comparisons, or area_indicators without verdicts
+    # in a release that has no comparisons for areas), with the indicator's title and domain
+    place_figures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The ICB's neighbourhoods (MSOAs overlapping it): code, name, geometry, share of the MSOA in the ICB and the
+    # map's deprivation figure; `neighbourhood_measure` describes that figure and its England quintile breaks
+    neighbourhoods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    neighbourhood_measure: dict = field(default_factory=dict)
 
     @property
     def code(self) -> str:
@@ -169,8 +187,91 @@ class ReleaseData:
             self.deprivation_deciles = read("icb_deprivation_decile_breakdowns")
             self.inequality_gaps = read("icb_inequality_gaps")
             self.boundaries = read("boundaries")
+            self.areas = read(
+                "areas",
+                f"select * from areas where area_type in ({', '.join(repr(t) for t in (*PLACE_TYPES, 'msoa'))})",
+            )
+            place_figures = self._read_place_figures(con, tables)
+            # by place, so a pack takes its places' rows without scanning every place's
+            self.place_figures = (
+                {key: rows for key, rows in place_figures.groupby(["area_type", "area_code"])}
+                if not place_figures.empty
+                else {}
+            )
+            self.neighbourhood_measure, self.neighbourhood_values = self._read_neighbourhood_measure(con, tables)
+        # MSOA boundaries are published once for every vintage (icb_vintage NULL); a pack takes its ICB's
+        self.msoa_boundaries = pd.DataFrame(columns=["area_code", "geometry_geojson"])
+        if not self.boundaries.empty and "area_type" in self.boundaries.columns:
+            msoas = self.boundaries[self.boundaries.area_type == "msoa"]
+            self.msoa_boundaries = msoas[["area_code", "geometry_geojson"]].reset_index(drop=True)
         self.latest = self._latest_per_indicator(self.comparisons)
         self.ranges = self._ranges(self.comparisons, self.latest)
+
+    @staticmethod
+    def _read_place_figures(con: duckdb.DuckDBPyConnection, tables: set[str]) -> pd.DataFrame:
+        """The latest figure of each indicator of every place (lad, utla), with its verdict against England where the
+        release has one. Only each place's latest period is needed: a row of the Places table takes the latest
+        period any of the ICB's places has, and a place with a figure for that period has no later one."""
+        types = ", ".join(repr(t) for t in PLACE_TYPES)
+        columns = "f.area_type, f.area_code, f.indicator_id, f.period, f.period_start, f.value, f.unit"
+        columns += ", i.title, i.domain"
+        if "area_indicator_comparisons" in tables:
+            verdicts = "f.england_value, f.significance_95, f.not_compared_reason"
+            table = "area_indicator_comparisons"
+        elif "area_indicators" in tables:
+            verdicts = "null::double as england_value, null::varchar as significance_95"
+            verdicts += ", null::varchar as not_compared_reason"
+            table = "area_indicators"
+        else:
+            return pd.DataFrame()
+        return con.sql(
+            f"""
+            select {columns}, {verdicts}
+            from {table} as f
+            inner join indicators as i on f.indicator_id = i.id
+            where f.area_type in ({types}) and f.value is not null
+            qualify row_number() over (
+                partition by f.area_type, f.area_code, f.indicator_id order by f.period_start desc, f.period desc
+            ) = 1
+            """
+        ).df()
+
+    @staticmethod
+    def _read_neighbourhood_measure(con: duckdb.DuckDBPyConnection, tables: set[str]) -> tuple[dict, pd.DataFrame]:
+        """The first of NEIGHBOURHOOD_MEASURES the release has for MSOAs: its description, England quintile breaks
+        of its latest period (over every MSOA with a value), and each MSOA's value."""
+        if "area_indicators" not in tables:
+            return {}, pd.DataFrame()
+        for indicator_id in NEIGHBOURHOOD_MEASURES:
+            values = con.execute(
+                """
+                select area_code, period, value
+                from area_indicators
+                where area_type = 'msoa' and indicator_id = ? and value is not null
+                qualify period_start = max(period_start) over ()
+                """,
+                [indicator_id],
+            ).df()
+            if values.empty:
+                continue
+            title, unit, polarity = con.execute(
+                "select title, unit, polarity from indicators where id = ?", [indicator_id]
+            ).fetchone()
+            # quintile breaks; where ties make two breaks one (many MSOAs at 0), the bands merge
+            breaks = sorted({float(b) for b in values["value"].quantile([0.2, 0.4, 0.6, 0.8])})
+            measure = {
+                "indicator_id": indicator_id,
+                "title": title,
+                "unit": unit,
+                "polarity": polarity,
+                "period": values["period"].iloc[0],
+                "england_min": float(values["value"].min()),
+                "england_max": float(values["value"].max()),
+                "quintile_breaks": breaks,
+                "msoas_with_value": len(values),
+            }
+            return measure, values[["area_code", "value"]]
+        return {}, pd.DataFrame()
 
     @staticmethod
     def _latest_per_indicator(comparisons: pd.DataFrame) -> pd.DataFrame:
@@ -220,6 +321,22 @@ class ReleaseData:
         boundaries = self.boundaries
         if not boundaries.empty and "icb_vintage" in boundaries.columns:
             boundaries = boundaries[boundaries.icb_vintage == icb_vintage].reset_index(drop=True)
+        places, neighbourhoods, place_figures = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+        if not self.areas.empty:
+            overlapping = self.areas[(self.areas.icb_code == icb_code) & (self.areas.icb_vintage == icb_vintage)]
+            places = overlapping[overlapping.area_type.isin(PLACE_TYPES)].reset_index(drop=True)
+            msoas = overlapping[overlapping.area_type == "msoa"]
+            columns = ["area_code", "area_name", "share_of_area_residents_in_icb", "usual_residents_2021"]
+            neighbourhoods = msoas[columns].merge(self.msoa_boundaries, on="area_code", how="left")
+            if not self.neighbourhood_values.empty:
+                neighbourhoods = neighbourhoods.merge(self.neighbourhood_values, on="area_code", how="left")
+            else:
+                neighbourhoods["value"] = float("nan")
+            neighbourhoods = neighbourhoods.sort_values("area_code").reset_index(drop=True)
+            of_places = [self.place_figures.get(key) for key in zip(places.area_type, places.area_code, strict=True)]
+            of_places = [rows for rows in of_places if rows is not None]
+            if of_places:
+                place_figures = pd.concat(of_places, ignore_index=True)
         return IcbPack(
             release_id=self.release_id,
             icb=icb_rows.iloc[0].to_dict(),
@@ -235,6 +352,10 @@ class ReleaseData:
             inequality_gaps=of_icb(self.inequality_gaps),
             boundaries=boundaries,
             manifest=self.manifest,
+            places=places,
+            place_figures=place_figures,
+            neighbourhoods=neighbourhoods,
+            neighbourhood_measure=self.neighbourhood_measure,
         )
 
 

@@ -1,8 +1,9 @@
 """The Excel workbook of one ICB's baseline pack (xlsxwriter).
 
-Sheets: Summary, one per Step 1 domain (latest figure of each indicator with its benchmarks), Series (every
-period), Peers, Inequality, Metadata, Data quality, About. Significance is shown by a symbol and a word as well
-as a colour, so it survives printing in black and white and reading by screen readers.
+Sheets: Summary, one per Step 1 domain (latest figure of each indicator with its benchmarks), Places (the ICB's
+local authorities side by side), Series (every period), Peers, Inequality, Metadata, Data quality, About.
+Significance is shown by a symbol and a word as well as a colour, so it survives printing in black and white and
+reading by screen readers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack
+from pipelines.packs.places import PlacesView, places_view
 
 DOMAINS = [
     "employment and skills",
@@ -324,6 +326,116 @@ def _domain_sheet(workbook, formats: _Formats, pack: IcbPack, domain: str) -> No
     sheet.autofilter(row, 0, row + len(latest), len(DOMAIN_COLUMNS) - 1)
 
 
+# The Places sheet's list of places, one row each.
+PLACE_LIST_COLUMNS = [
+    ("Place", "name", "text"),
+    ("Code", "code", "text"),
+    ("Tier", "tier", "text"),
+    ("Residents (Census 2021)", "residents", "integer"),
+    ("Share of the ICB's residents", "share_of_icb_residents", "share"),
+    ("Share of the place's residents in this ICB", "share_in_icb", "share"),
+    ("Split across ICBs", "split_text", "text"),
+]
+# The figure table's columns before and after the places' (each place: value, then its verdict).
+PLACE_LEADING_COLUMNS = ["Indicator", "Domain", "Period", "Unit", "England", "This ICB"]
+PLACE_TRAILING_COLUMNS = ["Why places are not compared", "Indicator id"]
+TIERS = {"lad": "District or unitary", "utla": "County council"}
+
+
+def _places_sheet(workbook, formats: _Formats, pack: IcbPack, view: PlacesView) -> None:
+    """One row per indicator (latest period with a figure for any place), the places as column groups of value
+    and verdict against England; above it, the places with their shares of residents."""
+    sheet = workbook.add_worksheet("Places")
+    row = _header_block(sheet, formats, pack, "Places: the ICB's local authorities side by side")
+    if not view:
+        sheet.write_string(row, 0, "This release has no places (local authorities) for this ICB.")
+        return
+    notes = [
+        "Local authority districts and unitaries (May 2024) with residents in this ICB, from the areas table. A "
+        "county council is shown after them only for figures published for councils, not districts.",
+        "Each row is one indicator's latest period with a figure for any place; England and the ICB are for that "
+        "period. Verdicts compare each place with England at 95%, as for the ICB (▲ better, ● similar, ▼ worse, – "
+        "not compared, with the reason in the last columns). A split place's figure is for the whole place.",
+    ]
+    for note in notes:
+        sheet.write_string(row, 0, note, formats.subtitle)
+        row += 1
+    row += 1
+    place_rows = pd.DataFrame(
+        [
+            {
+                "name": p.name,
+                "code": p.code,
+                "tier": TIERS.get(p.area_type, p.area_type),
+                "residents": p.residents,
+                "share_of_icb_residents": p.share_of_icb_residents,
+                "share_in_icb": p.share_in_icb,
+                "split_text": p.split_text or None,
+            }
+            for p in view.places
+        ]
+    )
+    row = _write_table(sheet, formats, row, PLACE_LIST_COLUMNS, place_rows, widths={"Place": 32})
+    row += 1
+    if not view.rows:
+        sheet.write_string(row, 0, "No figures for these places in this release.")
+        return
+    # two header rows: the place names over their column groups, then each column's own header
+    first_place_col = len(PLACE_LEADING_COLUMNS)
+    for i, place in enumerate(view.places):
+        col = first_place_col + 2 * i
+        notes = [word for word, applies in (("county council", place.is_county), ("split", place.split)) if applies]
+        label = place.name + (f" ({', '.join(notes)})" if notes else "")
+        sheet.merge_range(row, col, row, col + 1, label, formats.header)
+    header_row = row + 1
+    headers = PLACE_LEADING_COLUMNS + ["Value", "vs England"] * len(view.places) + PLACE_TRAILING_COLUMNS
+    for col, header in enumerate(headers):
+        sheet.write_string(header_row, col, header, formats.header)
+    for col in range(first_place_col):
+        sheet.write_blank(row, col, None, formats.header)
+    for col in range(len(headers) - len(PLACE_TRAILING_COLUMNS), len(headers)):
+        sheet.write_blank(row, col, None, formats.header)
+    sheet.set_column(0, 0, 55)
+    sheet.set_column(1, 1, 18)
+    sheet.set_column(2, 3, 12)
+    sheet.set_column(4, first_place_col + 2 * len(view.places) - 1, 11)
+    sheet.set_column(len(headers) - 2, len(headers) - 2, 50)
+    sheet.set_column(len(headers) - 1, len(headers) - 1, 30)
+    line = header_row
+    for figure in view.rows:
+        line += 1
+        number = formats.unit(figure.unit)
+        sheet.write_string(line, 0, figure.title)
+        sheet.write_string(line, 1, str(figure.domain).capitalize())
+        sheet.write_string(line, 2, str(figure.period))
+        sheet.write_string(line, 3, figure.unit or "")
+        for col, value in ((4, figure.england_value), (5, figure.icb_value)):
+            if value is not None and math.isfinite(value):
+                sheet.write_number(line, col, value, number)
+        for i, place in enumerate(view.places):
+            cell = figure.cells.get(place.code)
+            if cell is None or cell.value is None:
+                continue
+            col = first_place_col + 2 * i
+            sheet.write_number(line, col, cell.value, number)
+            if view.has_verdicts:
+                verdict = SIGNIFICANCE_LABELS.get(cell.significance, cell.significance)
+                sheet.write_string(line, col + 1, verdict, formats.significance.get(cell.significance))
+        if figure.reasons:
+            sheet.write_string(line, len(headers) - 2, figure.reasons)
+        sheet.write_string(line, len(headers) - 1, figure.indicator_id)
+    sheet.freeze_panes(header_row + 1, 1)
+    sheet.autofilter(header_row, 0, line, len(headers) - 1)
+    if view.without_place_figures:
+        sheet.write_string(
+            line + 2,
+            0,
+            f"No place has a figure for {len(view.without_place_figures)} of the ICB's indicators (published for "
+            f"ICBs or NHS organisations only): {'; '.join(view.without_place_figures)}.",
+            formats.subtitle,
+        )
+
+
 def _series_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
     sheet = workbook.add_worksheet("Series")
     row = _header_block(sheet, formats, pack, "Every period of every indicator")
@@ -595,6 +707,7 @@ def write_workbook(pack: IcbPack, indicators: pd.DataFrame, path: Path) -> Path:
     _summary_sheet(workbook, formats, pack)
     for domain in DOMAINS:
         _domain_sheet(workbook, formats, pack, domain)
+    _places_sheet(workbook, formats, pack, places_view(pack))
     _series_sheet(workbook, formats, pack)
     _peers_sheet(workbook, formats, pack)
     _inequality_sheet(workbook, formats, pack)

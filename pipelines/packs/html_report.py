@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from pipelines.packs import svg_charts
 from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack
+from pipelines.packs.places import places_view
 
 _INDENTATION = re.compile(r"\n[ \t]+")
 
@@ -367,58 +368,141 @@ def _trend_panels(rows: list[dict]) -> list[dict]:
     return [panels[order] for order in sorted(panels)]
 
 
+def _band(value: float | None, breaks: list[float]) -> int | None:
+    """England band (1 = lowest) of a value, from the breaks between bands (a break belongs to the lower band):
+    the quintile, where no two quintile breaks tie."""
+    if value is None:
+        return None
+    return 1 + sum(1 for b in breaks if value > b)
+
+
+def _band_shades(bands: int) -> list[str]:
+    """Shades for `bands` bands (at most 5), spread over the five so the darkest is always the highest band."""
+    shades = svg_charts.QUINTILE_SHADES
+    if bands <= 1:
+        return [shades[-1]]
+    return [shades[round(i * (len(shades) - 1) / (bands - 1))] for i in range(bands)]
+
+
 def _map_data(pack: IcbPack) -> dict | None:
-    """The map's layers (districts shaded by deprivation, the region's other ICBs, the region, this ICB)."""
+    """The neighbourhood map's layers: the ICB's MSOAs shaded by England quintile of the deprivation measure, its
+    places (districts) outlined, and the ICB's own outline."""
     boundaries = pack.boundaries
-    if boundaries.empty or "geometry_geojson" not in boundaries.columns:
+    neighbourhoods = pack.neighbourhoods
+    if boundaries.empty or "geometry_geojson" not in boundaries.columns or neighbourhoods.empty:
         return None
-    region_code = pack.icb.get("nhs_region_code")
-    in_region = boundaries[boundaries["nhs_region_code"] == region_code]
-    icbs = in_region[in_region["area_type"] == "icb"]
-    this_icb = icbs[icbs["area_code"] == pack.code]
-    if this_icb.empty:
+    this_icb = boundaries[(boundaries["area_type"] == "icb") & (boundaries["area_code"] == pack.code)]
+    drawn = neighbourhoods[neighbourhoods["geometry_geojson"].notna()]
+    if this_icb.empty or drawn.empty:
         return None
-    districts, district_table = [], []
-    for row in in_region[in_region["area_type"] == "lad"].sort_values("area_name").itertuples(index=False):
-        share = None if _is_missing(row.most_deprived_decile_share) else float(row.most_deprived_decile_share)
-        share_text = "\u2013" if share is None else f"{share * 100:.1f}%"
-        districts.append(
+    measure = pack.neighbourhood_measure
+    breaks = measure.get("quintile_breaks", [])
+    unit = measure.get("unit")
+    msoas, msoa_table = [], []
+    for row in drawn.sort_values("area_name").itertuples(index=False):
+        value = None if _is_missing(row.value) else float(row.value)
+        quintile = _band(value, breaks) if breaks else None
+        value_text = format_value(value, unit)
+        msoas.append(
             {
                 "code": row.area_code,
                 "name": row.area_name,
                 "geometry": row.geometry_geojson,
-                "share": None if share is None else round(share * 100, 2),
-                "hover": f"{row.area_name}: {share_text} of residents in the most deprived 10% of areas",
+                "quintile": quintile,
+                "hover": f"{row.area_name}: {value_text}",
             }
         )
-        district_table.append({"code": row.area_code, "name": row.area_name, "share_text": share_text})
-
-    def outlines(frame: pd.DataFrame, kind: str) -> list[dict]:
-        return [
+        split = "" if _is_missing(row.share_of_area_residents_in_icb) else float(row.share_of_area_residents_in_icb)
+        msoa_table.append(
             {
-                "code": row.area_code,
                 "name": row.area_name,
-                "geometry": row.geometry_geojson,
-                "hover": kind + row.area_name,
+                "code": row.area_code,
+                "value": value_text,
+                "quintile": "" if quintile is None else quintile,
+                "partly": split != "" and split < 1,
             }
-            for row in frame.itertuples(index=False)
-        ]
-
-    others = icbs[icbs["area_code"] != pack.code]
-    layers = {
-        "districts": districts,
-        "other_icbs": outlines(others, "Other ICB: "),
-        "region": outlines(in_region[in_region["area_type"] == "nhs_region"], "NHS region: "),
-        # named as the report names it (an ICB22 code can be drawn with the boundary of its 2023 successor)
-        "this_icb": [{**f, "name": pack.name, "hover": f"This ICB: {pack.name}"} for f in outlines(this_icb, "")],
-    }
-    boundary_vintages = sorted(set(in_region["boundary_vintage"]))
+        )
+    place_codes = (
+        set(pack.places.loc[pack.places["area_type"] == "lad", "area_code"]) if not pack.places.empty else set()
+    )
+    place_rows = boundaries[(boundaries["area_type"] == "lad") & boundaries["area_code"].isin(place_codes)]
+    places = [
+        {"code": row.area_code, "name": row.area_name, "geometry": row.geometry_geojson, "hover": row.area_name}
+        for row in place_rows.sort_values("area_name").itertuples(index=False)
+    ]
+    icb = [
+        {"code": pack.code, "name": pack.name, "geometry": row.geometry_geojson, "hover": f"This ICB: {pack.name}"}
+        for row in this_icb.itertuples(index=False)
+    ]
+    legend = []
+    shades = _band_shades(len(breaks) + 1)
+    for m in msoas:
+        m["shade"] = svg_charts.NO_DATA_FILL if m["quintile"] is None else shades[m["quintile"] - 1]
+    if breaks:
+        edges = [measure["england_min"], *breaks, measure["england_max"]]
+        for band, shade in enumerate(shades):
+            low, high = format_value(edges[band], unit), format_value(edges[band + 1], unit)
+            legend.append((shade, low if low == high else f"{low} to {high}"))
+    if any(m["quintile"] is None for m in msoas):
+        legend.append((svg_charts.NO_DATA_FILL, "No figure"))
     return {
-        "layers": layers,
-        "areas": sum(len(features) for features in layers.values()),
-        "districts": district_table,
-        "other_icbs": sorted(others["area_name"]),
-        "boundary_vintages": boundary_vintages,
+        "layers": {"neighbourhoods": msoas, "places": places, "this_icb": icb},
+        "areas": len(msoas) + len(places) + len(icb),
+        "legend": legend,
+        "bands": len(breaks) + 1,
+        "measure": measure,
+        "neighbourhoods": msoa_table,
+        "partly_in_icb": sum(1 for m in msoa_table if m["partly"]),
+        "boundary_vintages": sorted(set(this_icb["boundary_vintage"])),
+    }
+
+
+def _places_section(pack: IcbPack) -> dict:
+    """The places table: one row per indicator, grouped by domain, a cell per place (value and verdict)."""
+    view = places_view(pack)
+    if not view:
+        return {"present": False}
+    groups: list[dict] = []
+    for row in view.rows:
+        if not groups or groups[-1]["domain"] != row.domain:
+            groups.append({"domain": row.domain, "rows": []})
+        cells = []
+        for place in view.places:
+            cell = row.cells.get(place.code)
+            if cell is None or cell.value is None:
+                cells.append(("", "\u2013"))
+            else:
+                key = PLACE_VERDICT_CLASSES.get(cell.significance, "") if view.has_verdicts else ""
+                cells.append((key, format_value(cell.value, row.unit)))
+        groups[-1]["rows"].append(
+            {
+                "title": row.title,
+                "period": row.period,
+                "unit": unit_label(row.unit),
+                "england": format_value(row.england_value, row.unit),
+                "icb": format_value(row.icb_value, row.unit),
+                "cells": cells,
+                "reasons": row.reasons,
+            }
+        )
+    places = [
+        {
+            "name": p.name,
+            "code": p.code,
+            "county": p.is_county,
+            "residents": "" if p.residents is None else f"{p.residents:,.0f}",
+            "share_of_icb": "" if p.share_of_icb_residents is None else f"{p.share_of_icb_residents:.1%}",
+            "share_in_icb": "" if p.share_in_icb is None else f"{p.share_in_icb:.1%}",
+            "split": p.split,
+        }
+        for p in view.places
+    ]
+    return {
+        "present": True,
+        "places": places,
+        "groups": groups,
+        "has_verdicts": view.has_verdicts,
+        "without_place_figures": view.without_place_figures,
     }
 
 
@@ -556,7 +640,8 @@ def _caveats(latest: pd.DataFrame) -> dict:
     }
 
 
-MAP_LEGEND_TITLE = ("Residents in the most", "deprived 10% of areas", "(IMD 2025, %)")
+# A place's verdict as the one-letter class of its table cell (the page's CSS draws the mark and names it).
+PLACE_VERDICT_CLASSES = {"better": "b", "similar": "s", "worse": "w"}
 
 
 def _charts(pack: IcbPack, spine: list[dict], trend_rows: list[dict], map_data: dict | None) -> dict[str, Markup]:
@@ -590,16 +675,21 @@ def _charts(pack: IcbPack, spine: list[dict], trend_rows: list[dict], map_data: 
             )
         )
     if map_data:
-        region = _text(pack.icb.get("nhs_region_name")) or "its NHS region"
+        measure = map_data["measure"]
+        legend_title = [*_wrap(measure.get("title", ""), 27, 3), f"England quintiles ({measure.get('period', '')})"]
         charts["map-chart"] = Markup(
-            svg_charts.map_svg(
-                map_data["layers"],
-                MAP_LEGEND_TITLE,
-                title=f"Map of {name} within {region}",
+            svg_charts.neighbourhood_map_svg(
+                map_data["layers"]["neighbourhoods"],
+                map_data["layers"]["places"],
+                map_data["layers"]["this_icb"],
+                map_data["legend"],
+                legend_title,
+                title=f"Neighbourhoods of {name} by deprivation",
                 desc=(
-                    f"{name} has a thick orange outline; the region's other ICBs dashed outlines and the region a"
-                    " black outline. Local authority districts are shaded darker where more of their residents live"
-                    " in the most deprived 10% of areas; the district table gives each share."
+                    f"The {len(map_data['neighbourhoods'])} neighbourhoods (MSOAs) of {name}, shaded from light to"
+                    f" dark by England quintile of {measure.get('title', 'deprivation')}: darker is more deprived."
+                    " Local authorities (places) have black outlines and the ICB a thick orange one. Each"
+                    " neighbourhood's figure is in the table below the map."
                 ),
             )
         )
@@ -645,6 +735,7 @@ def report_context(pack: IcbPack) -> dict:
         "trend_count": len(trend_titles),
         "trend_min_periods": TREND_MIN_PERIODS,
         "map": map_data,
+        "places": _places_section(pack),
         "peers": _peer_section(pack),
         "methods": _methods(latest),
         "caveats": _caveats(latest),

@@ -6,7 +6,9 @@ hover; the values themselves are in the report's tables, so nothing is only in a
 
 Marks the browser test counts: spine markers have class `marker`; trend values are the dots of a
 `<path class="points">`, one zero-length subpath (`M x,y h0`, drawn as a dot by its round cap) per value, a
-tenth of the bytes of a `<circle>` each; map shapes are `<path class="area">`.
+tenth of the bytes of a `<circle>` each; map shapes are `<path class="area">`: the
+neighbourhood map's in `<g class="neighbourhoods">` (one per MSOA, grouped by quintile so a shade is written
+once per group), `<g class="places">` and `<g class="this-icb">`.
 """
 
 from __future__ import annotations
@@ -295,25 +297,7 @@ MAP_WIDTH = 520
 MAP_HEIGHT = 480
 MAP_LEGEND_WIDTH = 180
 MAP_TOLERANCE_PX = 1.0
-# Vega's "purples" scheme (d3-scale-chromatic), interpolated in RGB.
-PURPLES = ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#54278f", "#3f007d"]
 NO_DATA_FILL = "#f2f2f2"
-LAYER_STYLES = {
-    "districts": 'stroke="#fff" stroke-width=".4"',
-    "other_icbs": 'fill="none" stroke="#2b2b2b" stroke-width="1.5" stroke-dasharray="4 2"',
-    "region": 'fill="none" stroke="#000" stroke-width="1.2"',
-    "this_icb": 'fill="none" stroke="#e4570f" stroke-width="3.2" stroke-linejoin="round"',
-}
-
-
-def purple(share: float, top: float) -> str:
-    t = 0.0 if top <= 0 else min(max(share / top, 0.0), 1.0)
-    position = t * (len(PURPLES) - 1)
-    i = min(int(position), len(PURPLES) - 2)
-    f = position - i
-    a, b = PURPLES[i], PURPLES[i + 1]
-    rgb = [round(int(a[k : k + 2], 16) * (1 - f) + int(b[k : k + 2], 16) * f) for k in (1, 3, 5)]
-    return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
 def _rings(geometry: dict) -> list[list[list[float]]]:
@@ -443,61 +427,69 @@ def area_path(geometry_json: str, projection: Projection, tolerance: float = MAP
     return d
 
 
-def map_svg(layers: dict[str, list[dict]], legend_title: Sequence[str], title: str, desc: str) -> str:
-    """Layers in drawing order (districts, other_icbs, region, this_icb), each a list of
-    {"geometry": geojson text, "hover": text, "share": float | None}."""
-    geometries = [json.loads(f["geometry"]) for f in layers.get("region", [])] or [
-        json.loads(f["geometry"]) for features in layers.values() for f in features
-    ]
-    projection = Projection(bounds_of(geometries), MAP_WIDTH, MAP_HEIGHT)
-    shares = [f["share"] for f in layers.get("districts", []) if f.get("share") is not None]
-    _, top, ticks, step = nice_ticks(0.0, max(shares) if shares else 1.0, 4)
+# ---------------------------------------------------------------------------------------------------------------
+# Neighbourhood map
+# ---------------------------------------------------------------------------------------------------------------
+
+# Five shades of Vega's "purples" scheme (d3-scale-chromatic) for England's quintiles (1 = lowest values):
+# darker for higher values.
+QUINTILE_SHADES = ["#efedf5", "#bcbddc", "#9e9ac8", "#6a51a3", "#3f007d"]
+NEIGHBOURHOOD_STYLES = {
+    "neighbourhoods": 'stroke="#fff" stroke-width=".3"',
+    "places": 'fill="none" stroke="#111" stroke-width="1.2" stroke-linejoin="round"',
+    "this_icb": 'fill="none" stroke="#e4570f" stroke-width="2.6" stroke-linejoin="round"',
+}
+
+
+def neighbourhood_map_svg(
+    neighbourhoods: Sequence[dict],
+    places: Sequence[dict],
+    icb: Sequence[dict],
+    legend: Sequence[tuple[str, str]],
+    legend_title: Sequence[str],
+    title: str,
+    desc: str,
+) -> str:
+    """The ICB's neighbourhoods shaded by quintile, its places outlined on top, the ICB's own outline last.
+
+    neighbourhoods: {"geometry", "hover", "shade"}; places and icb: {"geometry", "hover"}; legend: (shade,
+    label) per band, lowest first. The frame fits the ICB and its neighbourhoods (a place split
+    across ICBs runs off the frame's edge)."""
+    framed = [json.loads(f["geometry"]) for f in [*icb, *neighbourhoods]] or [json.loads(f["geometry"]) for f in places]
+    projection = Projection(bounds_of(framed), MAP_WIDTH, MAP_HEIGHT)
     out = _svg_open("map-chart", MAP_WIDTH + MAP_LEGEND_WIDTH, MAP_HEIGHT, title, desc)
-    for name in ("districts", "other_icbs", "region", "this_icb"):
-        features = layers.get(name, [])
-        if not features:
-            continue
-        out.append(f'<g class="{name.replace("_", "-")}" {LAYER_STYLES[name]}>')
-        for feature in features:
-            fill = ""
-            if name == "districts":
-                share = feature.get("share")
-                fill = f' fill="{NO_DATA_FILL if share is None else purple(share, top)}"'
-            out.append(
-                f'<path class="area" d="{area_path(feature["geometry"], projection)}"{fill}>'
-                f"<title>{esc(feature['hover'])}</title></path>"
-            )
+    out.append(f'<g class="neighbourhoods" {NEIGHBOURHOOD_STYLES["neighbourhoods"]}>')
+    by_shade: dict[str, list[dict]] = {}
+    for feature in neighbourhoods:
+        by_shade.setdefault(feature["shade"], []).append(feature)
+    for shade, group in by_shade.items():
+        out.append(f'<g fill="{shade}">')
+        out.extend(
+            f'<path class="area" d="{area_path(f["geometry"], projection)}"><title>{esc(f["hover"])}</title></path>'
+            for f in group
+        )
         out.append("</g>")
-    # legend: a vertical gradient from 0 to the top of the scale
-    lx, ly, length = MAP_WIDTH + 12, 52, 160
-    out.append(
-        '<defs><linearGradient id="map-chart-scale" x1="0" y1="1" x2="0" y2="0">'
-        + "".join(f'<stop offset="{i / (len(PURPLES) - 1):.3f}" stop-color="{c}"/>' for i, c in enumerate(PURPLES))
-        + "</linearGradient></defs>"
-    )
+    out.append("</g>")
+    for name, features in (("places", places), ("this_icb", icb)):
+        out.append(f'<g class="{name.replace("_", "-")}" {NEIGHBOURHOOD_STYLES[name]}>')
+        out.extend(
+            f'<path class="area" d="{area_path(f["geometry"], projection)}"><title>{esc(f["hover"])}</title></path>'
+            for f in features
+        )
+        out.append("</g>")
+    lx = MAP_WIDTH + 12
     for j, line in enumerate(legend_title):
         out.append(f'<text x="{lx}" y="{14 + j * 13}" font-weight="bold" font-size="10">{esc(line)}</text>')
-    out.append(f'<rect x="{lx}" y="{ly}" width="14" height="{length}" fill="url(#map-chart-scale)" stroke="#888"/>')
+    y = 24 + 13 * len(legend_title)
     out.append('<g font-size="10">')
-    for t in ticks:
-        ty = ly + length - (t / top) * length if top else ly + length
-        out.append(f'<path d="M{lx + 14},{num(ty)}h4" stroke="#888"/><text x="{lx + 21}" y="{num(ty + 3.5)}">')
-        out.append(f"{tick_label(t, step)}</text>")
-    out.append("</g>")
-    key_y = ly + length + 28
-    keys = [
-        ("this_icb", "This ICB"),
-        ("other_icbs", "Other ICBs in the region"),
-        ("region", "NHS region"),
-    ]
-    if len(shares) < len(layers.get("districts", [])):
-        keys.append(("no_data", "District with no figure"))
-    for name, label in keys:
-        if name == "no_data":
-            out.append(f'<rect x="{lx}" y="{key_y - 5}" width="24" height="10" fill="{NO_DATA_FILL}" stroke="#888"/>')
-        else:
-            out.append(f'<path d="M{lx},{key_y}h24" {LAYER_STYLES[name]}/>')
-        out.append(f'<text x="{lx + 30}" y="{key_y + 4}" font-size="10">{esc(label)}</text>')
-        key_y += 20
-    out.append("</svg>")
+    for shade, label in legend:
+        out.append(f'<rect x="{lx}" y="{y}" width="16" height="12" fill="{shade}" stroke="#888"/>')
+        out.append(f'<text x="{lx + 22}" y="{y + 10}">{esc(label)}</text>')
+        y += 18
+    y += 10
+    for name, label in (("places", "Place (local authority)"), ("this_icb", "This ICB")):
+        out.append(f'<path d="M{lx},{y}h16" {NEIGHBOURHOOD_STYLES[name]}/>')
+        out.append(f'<text x="{lx + 22}" y="{y + 4}">{esc(label)}</text>')
+        y += 18
+    out.append("</g></svg>")
     return "".join(out)

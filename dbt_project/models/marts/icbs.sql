@@ -12,26 +12,8 @@ regions as (
     select * from {{ ref('int_icb_nhs_regions_assigned') }}
 ),
 
-icb22_lookup as (
-    select * from {{ ref('stg_ons_geography__lsoa11_icb22_lookups') }}
-),
-
-icb24_lookup as (
-    select * from {{ ref('stg_ons_geography__lsoa21_icb24_lookups') }}
-),
-
 ods_codes as (
-    select distinct
-        icb22_code as icb_code,
-        'ICB22' as icb_vintage,
-        icb22_ods_code as icb_ods_code
-    from icb22_lookup
-    union all
-    select distinct
-        icb24_code,
-        'ICB24' as icb_vintage,
-        icb24_ods_code
-    from icb24_lookup
+    select * from {{ ref('int_icb_ods_codes_listed') }}
 ),
 
 icb_areas as (

@@ -134,7 +134,8 @@ def build_publish_defs(settings: Settings, required_checks: list[dg.AssetCheckKe
         )
         inputs = {source["source_id"]: source["sha256"] for source in published.manifest["sources"]}
         inputs[CUSTOM_AREAS_SOURCE_ID] = loaded_custom_areas(settings)
-        write_marker(settings, published.release_id, code_fingerprint(), inputs)
+        registries = (settings.sources_file, settings.areas_file)
+        write_marker(settings, published.release_id, code_fingerprint(registries=registries), inputs)
         context.log.info(f"published release {published.release_id} at {published.path}")
         # What was just published is what a later build falls back on if a publisher is unavailable. The release
         # is already visible, so failing to keep the artefacts only costs the fallback: warn, do not fail.

@@ -4,12 +4,17 @@ Suites live as YAML in `expectations/`. GX's SQL datasource fails on DuckDB, so 
 own query) is pulled into a pandas DataFrame and validated there. The adapter fails closed: a GX exception, an
 expectation that raised while computing its metric, or a suite that evaluated nothing is a failed check, never a
 pass. GX is imported lazily because its import costs seconds and most code paths never need it.
+
+Suites never list boundary vintages or their counts themselves: the registry of areas (areas.yaml) gives them. A
+suite's query may join the relation `area_vintages` (area_type, area_vintage, expected_areas, in_force_from: one
+row per vintage the build's registry declares), and an expectation argument written `{area_vintages: TYPE}` is the
+list of the registry's vintages of that area type (`SuiteFile.with_area_vintages`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,23 @@ class SuiteFile:
     @property
     def sql(self) -> str:
         return self.query or f"select * from {self.table}"
+
+    def with_area_vintages(self, vintages_of: dict[str, list[str]]) -> SuiteFile:
+        """The suite with each argument `{area_vintages: TYPE}` replaced by the registry's vintages of TYPE."""
+
+        def resolve(value: Any, where: str) -> Any:
+            if isinstance(value, dict) and set(value) == {"area_vintages"}:
+                area_type = value["area_vintages"]
+                if area_type not in vintages_of:
+                    raise SuiteFileError(f"{self.path.name}: {where}: no area type {area_type!r} in the areas registry")
+                return list(vintages_of[area_type])
+            return value
+
+        expectations = [
+            {**e, "kwargs": {k: resolve(v, f"{e['type']} {k}") for k, v in e["kwargs"].items()}}
+            for e in self.expectations
+        ]
+        return replace(self, expectations=expectations)
 
 
 @dataclass

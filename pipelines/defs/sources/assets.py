@@ -8,7 +8,7 @@ never falls back: a parse error or a failed blocking check still stops publicati
 import dagster as dg
 import pandas as pd
 
-from pipelines.areas import AREAS_FILE, load_areas
+from pipelines.areas import load_areas
 from pipelines.cadence import freshness_policy
 from pipelines.custom_areas import (
     COLUMNS,
@@ -143,8 +143,8 @@ def build_custom_areas_asset(settings: Settings, registry: Registry) -> dg.Asset
         kinds={"duckdb", "csv"},
         # the file's LSOA codes are checked against the lookup as this build loaded it
         deps=[dg.AssetKey(["raw", lookup.id])],
-        description="A user's own areas (ics-baseline build --areas FILE, or ICS_BASELINE_AREAS_FILE): one row per"
-        " LSOA 2021 of each area, validated (pipelines/custom_areas.py); empty without a file.",
+        description="A user's own areas (ics-baseline build --areas FILE, or ICS_BASELINE_CUSTOM_AREAS_FILE): one row"
+        " per LSOA 2021 of each area, validated (pipelines/custom_areas.py); empty without a file.",
     )
     def custom_areas(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         path = settings.custom_areas_file
@@ -153,7 +153,7 @@ def build_custom_areas_asset(settings: Settings, registry: Registry) -> dg.Asset
             with connect(settings.build_database) as con:
                 lsoas = con.execute(f"select distinct lsoa21_code from {lookup.raw_table}").fetchall()
             known = {code for (code,) in lsoas}
-            builtin = load_areas(AREAS_FILE).area_types
+            builtin = load_areas(settings.areas_file).area_types
             try:
                 rows = read_custom_areas(path, builtin, known)
             except CustomAreasError as exc:

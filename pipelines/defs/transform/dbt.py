@@ -17,7 +17,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from filelock import FileLock
 
-from pipelines.areas import AREAS_FILE, load_areas
+from pipelines.areas import AreasRegistry, load_areas
 from pipelines.incremental import mark_dirty
 from pipelines.registry import Registry
 from pipelines.settings import DBT_PROJECT_DIR, get_settings
@@ -26,13 +26,19 @@ DBT_INPUT_FOLDERS = ("models", "macros", "seeds", "tests")
 DBT_INPUT_FILES = ("dbt_project.yml", "profiles.yml")
 
 
+def areas_registry(registry: Registry) -> AreasRegistry:
+    """The registry of areas this build uses (areas.yaml unless `build --areas-registry`), checked against
+    sources.yaml."""
+    return load_areas(get_settings().areas_file, registry)
+
+
 def dbt_vars(registry: Registry) -> dict[str, Any]:
     """Variables every dbt invocation gets: sources.yaml stays the one list of suppression markers, and areas.yaml
     (checked against sources.yaml) the one list of area types and boundary vintages, with the ICB vintage in force
     today, in which areas other than ICBs find their parent ICB, region and England comparators."""
     markers: dict[str, list[str]] = {"_default": registry.suppression_markers}
     markers.update({s.id: s.suppression_markers for s in registry.sources if s.suppression_markers is not None})
-    areas = load_areas(AREAS_FILE, registry)
+    areas = areas_registry(registry)
     return {
         "suppression_markers": markers,
         "area_vintages": areas.as_dbt_var(),
@@ -89,7 +95,32 @@ def prepare_manifest(registry: Registry) -> Path:
 
 
 class IcsBaselineTranslator(DagsterDbtTranslator):
-    """Asset keys mirror where tables live: raw/<source>, staging/<model>, intermediate/<model>, marts/<model>."""
+    """Asset keys mirror where tables live: raw/<source>, staging/<model>, intermediate/<model>, marts/<model>.
+
+    The lookups and boundary files the registry of areas names are read by macros straight from their raw tables
+    (macro area_registry_relation), so a new vintage needs no dbt source entry; a model reading them says which in
+    meta `area_registry_sources` (membership, boundaries), and gets those raw assets as its upstream here."""
+
+    def __init__(self, registry_sources: Mapping[str, list[str]] | None = None):
+        super().__init__()
+        self._registry_sources = dict(registry_sources or {})
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or {}
+        roles = (node.get("config", {}).get("meta") or {}).get("area_registry_sources") or []
+        unknown = [role for role in roles if role not in self._registry_sources]
+        if unknown and self._registry_sources:
+            raise ValueError(
+                f"{unique_id}: meta area_registry_sources {unknown} is none of {list(self._registry_sources)}"
+            )
+        extra = {
+            dg.AssetKey(["raw", source_id]) for role in roles for source_id in self._registry_sources.get(role, [])
+        }
+        known = {dep.asset_key for dep in spec.deps}
+        if not extra - known:
+            return spec
+        return spec.replace_attributes(deps=[*spec.deps, *(dg.AssetDep(key) for key in sorted(extra - known))])
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -111,7 +142,7 @@ def build_transform_defs(registry: Registry) -> dg.Definitions:
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        dagster_dbt_translator=IcsBaselineTranslator(),
+        dagster_dbt_translator=IcsBaselineTranslator(areas_registry(registry).sources_read()),
         name="dbt_models",
     )
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):

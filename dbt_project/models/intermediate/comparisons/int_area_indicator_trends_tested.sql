@@ -107,6 +107,21 @@ previous_periods as (
         series_order as (partition by area_type, area_vintage, area_code, indicator_id order by period_start)
 ),
 
+-- The points each trend may use, numbered along their chain: same series and method, and for an n-year
+-- rolling series the same year modulo n (the non-overlapping points an anchor can reach), so a window is the
+-- anchor and the four points before it on its chain, found by position instead of by joining every pair.
+chained_points as (
+    select
+        *,
+        row_number() over (
+            partition by
+                area_type, area_vintage, area_code, indicator_id, method, year(period_start) % period_years
+            order by period_start
+        ) as chain_position
+    from testable_points
+    where is_testable
+),
+
 window_points as (
     select
         anchor.area_type,
@@ -122,21 +137,17 @@ window_points as (
         earlier.denominator,
         earlier.standard_error,
         {{ unit_scale('earlier.unit') }} as scale,
-        row_number() over (
-            partition by
-                anchor.area_type, anchor.area_vintage, anchor.area_code, anchor.indicator_id, anchor.period
-            order by earlier.period_start desc
-        ) as recency
-    from testable_points as anchor
-    inner join testable_points as earlier
+        anchor.chain_position - earlier.chain_position + 1 as recency
+    from chained_points as anchor
+    inner join chained_points as earlier
         on anchor.area_type = earlier.area_type
         and anchor.area_vintage = earlier.area_vintage
         and anchor.area_code = earlier.area_code
         and anchor.indicator_id = earlier.indicator_id
         and anchor.method = earlier.method
-        and anchor.period_start >= earlier.period_start
-        and (year(anchor.period_start) - year(earlier.period_start)) % anchor.period_years = 0
-    where anchor.is_testable and earlier.is_testable
+        and year(anchor.period_start) % anchor.period_years
+        = year(earlier.period_start) % earlier.period_years
+        and earlier.chain_position between anchor.chain_position - 4 and anchor.chain_position
 ),
 
 sums as (

@@ -1,18 +1,13 @@
 -- Every boundary a map of one ICB vintage draws: its ICBs, the NHS regions and the English districts, each
 -- tagged with the NHS region (code as in the icbs mart) it lies in. Coordinates are rounded once per feature,
 -- then rows are repeated per ICB vintage so a pack reads only its own vintage's rows.
--- ICB22 has no boundary file: each July 2022 ICB is drawn with the April 2023 ICB sharing most of its LSOA21s
--- (the two differ only at the Surrey Heartlands/Sussex border, where the codes also changed).
+-- Where each ICB vintage's boundaries come from is declared in the registry of areas (areas.yaml,
+-- `boundaries`): a registered boundary file, or, for a vintage the publisher drew none for (ICB22), the
+-- boundaries of another vintage, each ICB drawn as the one sharing most of its LSOA21s (ICB22 and ICB24
+-- differ only at the Surrey Heartlands/Sussex border, where the codes also changed).
+{{ config(meta={'area_registry_sources': ['boundaries']}) }}
 
 with
-
-icb23_boundaries as (
-    select * from {{ ref('stg_ons_geography__icb23_boundaries') }}
-),
-
-icb26_boundaries as (
-    select * from {{ ref('stg_ons_geography__icb26_boundaries') }}
-),
 
 nhser24_boundaries as (
     select * from {{ ref('stg_ons_geography__nhser24_boundaries') }}
@@ -34,20 +29,9 @@ lad_lookup as (
     select * from {{ ref('stg_ons_geography__lsoa21_lad24_lookups') }}
 ),
 
-icb23_rounded as (
-    select
-        icb23_code,
-        icb23_name,
-        {{ round_geojson_coordinates('geometry_geojson') }} as geometry_geojson
-    from icb23_boundaries
-),
-
-icb26_rounded as (
-    select
-        icb26_code,
-        icb26_name,
-        {{ round_geojson_coordinates('geometry_geojson') }} as geometry_geojson
-    from icb26_boundaries
+-- each vintage's own boundary file, rounded once
+icb_boundary_files as (
+    {{ icb_boundary_files() }}
 ),
 
 nhser24_rounded as (
@@ -76,18 +60,22 @@ icbs_listed as (
     group by all
 ),
 
-icb22_to_icb23 as (
+-- which vintage's boundary draws each ICB: its own, or the one of the vintage it is drawn with that shares
+-- most of its LSOA21s
+vintages_with_files as (
+    select distinct icb_vintage from icb_boundary_files
+),
+
+icb_boundary_codes as (
     select
-        icb22.icb_code as icb22_code,
-        icb24.icb_code as icb23_code,
-        count(*) as shared_lsoa21s
-    from memberships as icb22
-    inner join memberships as icb24
-        on icb22.lsoa21_code = icb24.lsoa21_code
-        and icb24.icb_vintage = 'ICB24'
-    where icb22.icb_vintage = 'ICB22'
-    group by icb22.icb_code, icb24.icb_code
-    qualify row_number() over (partition by icb22.icb_code order by count(*) desc, icb24.icb_code asc) = 1
+        icbs_listed.icb_vintage,
+        icbs_listed.icb_code,
+        icbs_listed.icb_vintage as boundary_icb_vintage,
+        icbs_listed.icb_code as boundary_code
+    from icbs_listed
+    inner join vintages_with_files on icbs_listed.icb_vintage = vintages_with_files.icb_vintage
+    union all
+    {{ icb_boundaries_drawn_with('memberships') }}
 ),
 
 icb_rows as (
@@ -96,25 +84,22 @@ icb_rows as (
         'icb' as area_type,
         icbs_listed.icb_code as area_code,
         icbs_listed.icb_name as area_name,
-        case icbs_listed.icb_vintage when 'ICB26' then 'ICB26' else 'ICB23' end as boundary_vintage,
+        icb_boundary_files.boundary_vintage,
         icb_regions.nhs_region_code,
-        coalesce(icb23_rounded.geometry_geojson, icb26_rounded.geometry_geojson) as geometry_geojson
+        icb_boundary_files.geometry_geojson
     from icbs_listed
     left join icb_regions
-        on icbs_listed.icb_code = icb_regions.icb_code
+        on
+        icbs_listed.icb_code = icb_regions.icb_code
         and icbs_listed.icb_vintage = icb_regions.icb_vintage
-    left join icb22_to_icb23
-        on icbs_listed.icb_code = icb22_to_icb23.icb22_code
-        and icbs_listed.icb_vintage = 'ICB22'
-    left join icb23_rounded
-        on icbs_listed.icb_vintage in ('ICB22', 'ICB24')
-        and icb23_rounded.icb23_code = case icbs_listed.icb_vintage
-            when 'ICB22' then icb22_to_icb23.icb23_code
-            else icbs_listed.icb_code
-        end
-    left join icb26_rounded
-        on icbs_listed.icb_vintage = 'ICB26'
-        and icbs_listed.icb_code = icb26_rounded.icb26_code
+    left join icb_boundary_codes
+        on
+        icbs_listed.icb_code = icb_boundary_codes.icb_code
+        and icbs_listed.icb_vintage = icb_boundary_codes.icb_vintage
+    left join icb_boundary_files
+        on
+        icb_boundary_codes.boundary_icb_vintage = icb_boundary_files.icb_vintage
+        and icb_boundary_codes.boundary_code = icb_boundary_files.boundary_code
 ),
 
 vintages as (

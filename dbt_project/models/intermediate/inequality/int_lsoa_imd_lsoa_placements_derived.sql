@@ -102,9 +102,10 @@ lsoa11_imd2019 as (
     inner join imd2019 on lsoa11_memberships.lsoa11_code = imd2019.lsoa11_code
 ),
 
--- ICB22 was drawn on LSOA11s, so an LSOA11 keeps its ICB22 and only its decile follows the pieces. Later
--- vintages are drawn on LSOA21s, so each piece carries ICB and decile together (never a product of the two
--- marginal shares, which would misplace counts of an LSOA11 straddling ICBs).
+-- ICB22 was drawn on LSOA11s (its lookup in areas.yaml is by lsoa11_code), so an LSOA11 keeps its ICB22
+-- and only its decile follows the pieces. Later vintages are drawn on LSOA21s, so each piece carries ICB and
+-- decile together (never a product of the two marginal shares, which would misplace counts of an LSOA11
+-- straddling ICBs).
 lsoa11_imd2025 as (
     select
         'lsoa11' as lsoa_basis,
@@ -119,7 +120,7 @@ lsoa11_imd2025 as (
     from lsoa11_memberships
     inner join pieces_weighted on lsoa11_memberships.lsoa11_code = pieces_weighted.lsoa11_code
     inner join imd2025 on pieces_weighted.lsoa21_code = imd2025.lsoa21_code
-    where lsoa11_memberships.icb_vintage = 'ICB22'
+    where {{ icb_vintage_drawn_on_lsoa11('lsoa11_memberships.icb_vintage') }}
     group by all
     union all
     select
@@ -135,7 +136,7 @@ lsoa11_imd2025 as (
     from pieces_weighted
     inner join lsoa21_memberships on pieces_weighted.lsoa21_code = lsoa21_memberships.lsoa21_code
     inner join imd2025 on pieces_weighted.lsoa21_code = imd2025.lsoa21_code
-    where lsoa21_memberships.icb_vintage <> 'ICB22'
+    where not {{ icb_vintage_drawn_on_lsoa11('lsoa21_memberships.icb_vintage') }}
     group by all
 ),
 

@@ -1,6 +1,7 @@
 -- Where each acute trust's patients live, by ICB and vintage: one row per trust, vintage and ICB, with the
 -- share of the trust's admissions (OHID catchments, 2020) from the ICB's residents. ICB22 shares are OHID's,
--- as aggregated to ICB22. ICB24 and ICB26 shares are built from the trust -> LAD21 shares and the LA -> ICB
+-- as aggregated to ICB22 (the vintage OHID's file is on). Every other vintage's shares (ICB24, ICB26 and any
+-- later one in the registry of areas) are built from the trust -> LAD21 shares and the LA -> ICB
 -- population weights (Census 2021 usual residents): a split LA's patients of a trust are assumed to live like
 -- its residents, and the row says when a split LA was used. Admissions from outside England (or from an LA
 -- code that does not resolve) fall in no ICB, so a trust's shares can sum to a little under 1.
@@ -42,7 +43,7 @@ later_vintages as (
     inner join la_icb_weights on lad21_shares.lad21_code = la_icb_weights.la_code
     where
         la_icb_weights.population_basis = 'usual_residents_2021'
-        and la_icb_weights.icb_vintage in ('ICB24', 'ICB26')
+        and la_icb_weights.icb_vintage <> 'ICB22'
     group by lad21_shares.trust_code, la_icb_weights.icb_vintage, la_icb_weights.icb_code
 ),
 

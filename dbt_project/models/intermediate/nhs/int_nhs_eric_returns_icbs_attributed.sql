@@ -27,7 +27,7 @@ final as (
         vintages.icb_vintage,
         trust_icbs.icb_code,
         trust_icbs.assignment_basis,
-        coalesce(trust_icbs.is_icb24_split_across_icb26s, false) as is_icb24_split_across_icb26s,
+        coalesce(trust_icbs.is_parent_icb_split, false) as is_parent_icb_split,
         case
             when trust_icbs.trust_code is null then 'no_ods_trust_record'
             when trust_icbs.icb_code is null then 'icb_not_matched'

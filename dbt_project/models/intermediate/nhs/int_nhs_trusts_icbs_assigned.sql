@@ -1,10 +1,11 @@
 -- The ICB each English NHS trust is headquartered in, for every ICB vintage: one row per trust and vintage.
--- ICB22 and ICB24 come from the trust's parent ICB in ODS, matched on the ICB's ODS code (the E54 codes
--- of Surrey Heartlands and Sussex changed in April 2023, their ODS codes did not). ODS has no ICB26 parent
--- yet, so a trust goes to the ICB26 holding most of its ICB24's LSOA21s; where that ICB24 was split between
--- ICB26s (Frimley; Hertfordshire and West Essex; Suffolk and North East Essex) a flag says the HQ may lie in
--- another. Closed trusts are kept (ODS gives them the parent ICB now covering their HQ) for older returns
--- such as ERIC.
+-- Vintages whose lookup gives ICB ODS codes (areas.yaml `ods_code`: ICB22, ICB24) take the trust's parent
+-- ICB in ODS, matched on the ICB's ODS code (the E54 codes of Surrey Heartlands and Sussex changed in April
+-- 2023, their ODS codes did not). ODS has no parent in a vintage without them (ICB26 so far), so a trust goes
+-- to the ICB holding most of the LSOA21s of its parent ICB in the latest vintage with ODS codes; where that
+-- parent was split (ICB24 -> ICB26: Frimley; Hertfordshire and West Essex; Suffolk and North East Essex) a
+-- flag says the HQ may lie in another. Closed trusts are kept (ODS gives them the parent ICB now covering
+-- their HQ) for older returns such as ERIC.
 
 with
 
@@ -12,57 +13,77 @@ trusts as (
     select * from {{ ref('stg_nhs_ods__trusts') }}
 ),
 
-icb22_lookup as (
-    select * from {{ ref('stg_ons_geography__lsoa11_icb22_lookups') }}
-),
-
-icb24_lookup as (
-    select * from {{ ref('stg_ons_geography__lsoa21_icb24_lookups') }}
+ods_codes as (
+    select * from {{ ref('int_icb_ods_codes_listed') }}
 ),
 
 memberships as (
     select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
 ),
 
-icb22_codes as (
-    select distinct
-        icb22_ods_code as icb_ods_code,
-        icb22_code as icb_code,
-        icb22_name as icb_name
-    from icb22_lookup
-),
-
-icb24_codes as (
-    select distinct
-        icb24_ods_code as icb_ods_code,
-        icb24_code as icb_code,
-        icb24_name as icb_name
-    from icb24_lookup
-),
-
-icb24_icb26_overlaps as (
+icb_names as (
     select
-        icb24.icb_code as icb24_code,
-        icb26.icb_code as icb26_code,
-        any_value(icb26.icb_name) as icb26_name,
+        icb_vintage,
+        icb_code,
+        any_value(icb_name) as icb_name
+    from memberships
+    group by all
+),
+
+ods_vintages as (
+    select distinct
+        icb_vintage,
+        {{ icb_vintage_in_force_from('icb_vintage') }} as in_force_from
+    from ods_codes
+),
+
+-- each vintage without ODS codes is reached through the latest vintage (by date in force) that has them
+latest_ods_vintage as (
+    select icb_vintage as parent_icb_vintage
+    from ods_vintages
+    order by in_force_from desc nulls last, icb_vintage desc
+    limit 1
+),
+
+parent_vintages as (
+    select distinct
+        icb_names.icb_vintage,
+        latest_ods_vintage.parent_icb_vintage
+    from icb_names
+    cross join latest_ods_vintage
+    left join ods_vintages on icb_names.icb_vintage = ods_vintages.icb_vintage
+    where ods_vintages.icb_vintage is null
+),
+
+parent_overlaps as (
+    select
+        parent_vintages.icb_vintage,
+        parent_vintages.parent_icb_vintage,
+        parents.icb_code as parent_icb_code,
+        children.icb_code,
         count(*) as lsoa21_count
-    from memberships as icb24
-    inner join memberships as icb26 on icb24.lsoa21_code = icb26.lsoa21_code
-    where
-        icb24.icb_vintage = 'ICB24'
-        and icb26.icb_vintage = 'ICB26'
-    group by icb24.icb_code, icb26.icb_code
+    from parent_vintages
+    inner join memberships as parents on parent_vintages.parent_icb_vintage = parents.icb_vintage
+    inner join memberships as children
+        on
+        parents.lsoa21_code = children.lsoa21_code
+        and parent_vintages.icb_vintage = children.icb_vintage
+    group by all
 ),
 
-icb24_to_icb26 as (
+parent_to_icb as (
     select
-        icb24_code,
-        icb26_code,
-        icb26_name,
-        lsoa21_count / sum(lsoa21_count) over (partition by icb24_code) as share_of_icb24_lsoa21s,
-        count(*) over (partition by icb24_code) > 1 as is_icb24_split_across_icb26s
-    from icb24_icb26_overlaps
-    qualify row_number() over (partition by icb24_code order by lsoa21_count desc, icb26_code asc) = 1
+        icb_vintage,
+        parent_icb_vintage,
+        parent_icb_code,
+        icb_code,
+        lsoa21_count
+        / sum(lsoa21_count) over (partition by icb_vintage, parent_icb_code) as share_of_parent_icb_lsoa21s,
+        count(*) over (partition by icb_vintage, parent_icb_code) > 1 as is_parent_icb_split
+    from parent_overlaps
+    qualify row_number() over (
+        partition by icb_vintage, parent_icb_code order by lsoa21_count desc, icb_code asc
+    ) = 1
 ),
 
 english_trusts as (
@@ -79,57 +100,60 @@ english_trusts as (
     where icb_ods_code is not null
 ),
 
-icb22_assigned as (
+ods_assigned as (
     select
         english_trusts.*,
-        'ICB22' as icb_vintage,
-        icb22_codes.icb_code,
-        icb22_codes.icb_name,
+        ods_vintages.icb_vintage,
+        ods_codes.icb_code,
+        icb_names.icb_name,
         'ods_parent_icb' as assignment_basis,
-        false as is_icb24_split_across_icb26s,
-        cast(null as double) as share_of_icb24_lsoa21s
+        cast(null as varchar) as parent_icb_vintage,
+        false as is_parent_icb_split,
+        cast(null as double) as share_of_parent_icb_lsoa21s
     from english_trusts
-    left join icb22_codes on english_trusts.icb_ods_code = icb22_codes.icb_ods_code
+    cross join ods_vintages
+    left join ods_codes
+        on
+        english_trusts.icb_ods_code = ods_codes.icb_ods_code
+        and ods_vintages.icb_vintage = ods_codes.icb_vintage
+    left join icb_names
+        on
+        ods_codes.icb_code = icb_names.icb_code
+        and ods_codes.icb_vintage = icb_names.icb_vintage
 ),
 
-icb24_assigned as (
+majority_assigned as (
     select
-        english_trusts.*,
-        'ICB24' as icb_vintage,
-        icb24_codes.icb_code,
-        icb24_codes.icb_name,
-        'ods_parent_icb' as assignment_basis,
-        false as is_icb24_split_across_icb26s,
-        cast(null as double) as share_of_icb24_lsoa21s
-    from english_trusts
-    left join icb24_codes on english_trusts.icb_ods_code = icb24_codes.icb_ods_code
-),
-
-icb26_assigned as (
-    select
-        icb24_assigned.trust_code,
-        icb24_assigned.trust_name,
-        icb24_assigned.postcode,
-        icb24_assigned.open_date,
-        icb24_assigned.close_date,
-        icb24_assigned.is_open,
-        icb24_assigned.icb_ods_code,
-        'ICB26' as icb_vintage,
-        icb24_to_icb26.icb26_code as icb_code,
-        icb24_to_icb26.icb26_name as icb_name,
-        'icb24_majority_of_lsoa21s' as assignment_basis,
-        icb24_to_icb26.is_icb24_split_across_icb26s,
-        icb24_to_icb26.share_of_icb24_lsoa21s
-    from icb24_assigned
-    left join icb24_to_icb26 on icb24_assigned.icb_code = icb24_to_icb26.icb24_code
+        parents.trust_code,
+        parents.trust_name,
+        parents.postcode,
+        parents.open_date,
+        parents.close_date,
+        parents.is_open,
+        parents.icb_ods_code,
+        parent_vintages.icb_vintage,
+        parent_to_icb.icb_code,
+        icb_names.icb_name,
+        'majority_of_parent_icb_lsoa21s' as assignment_basis,
+        parent_vintages.parent_icb_vintage,
+        coalesce(parent_to_icb.is_parent_icb_split, false) as is_parent_icb_split,
+        parent_to_icb.share_of_parent_icb_lsoa21s
+    from parent_vintages
+    inner join ods_assigned as parents on parent_vintages.parent_icb_vintage = parents.icb_vintage
+    left join parent_to_icb
+        on
+        parent_vintages.icb_vintage = parent_to_icb.icb_vintage
+        and parents.icb_code = parent_to_icb.parent_icb_code
+    left join icb_names
+        on
+        parent_to_icb.icb_code = icb_names.icb_code
+        and parent_to_icb.icb_vintage = icb_names.icb_vintage
 ),
 
 final as (
-    select * from icb22_assigned
-    union all
-    select * from icb24_assigned
-    union all
-    select * from icb26_assigned
+    select * from ods_assigned
+    union all by name
+    select * from majority_assigned
 )
 
 select * from final
