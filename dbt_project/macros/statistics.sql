@@ -93,3 +93,13 @@
         else 'rate_or_mean'
     end
 {%- endmacro %}
+
+{#-
+    A value to rank by: the figure to 10 significant digits. DuckDB's parallel sums may differ in the last bits
+    from one build to the next (about 1e-13 relative), which would break exact ties between areas with the same
+    figure (sub-ICB locations sharing a council's rate) differently in each build; at 10 digits they stay tied
+    and every build ranks the same.
+-#}
+{% macro rank_value(value) -%}
+    round({{ value }}, 9 - cast(floor(log10(greatest(abs({{ value }}), 1e-300))) as integer))
+{%- endmacro %}

@@ -158,7 +158,7 @@ ranks as (
         period,
         rank() over (
             partition by area_type, area_vintage, indicator_id, period
-            order by case when polarity = 'higher_is_better' then -value else value end
+            order by {{ rank_value("case when polarity = 'higher_is_better' then -value else value end") }}
         ) as rank,
         count(*) over (partition by area_type, area_vintage, indicator_id, period) as rank_of
     from directions
