@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.support.ui import WebDriverWait
 
 from pipelines.packs.data import ReleaseData
 from pipelines.packs.html_report import render_icb_report, report_context
@@ -254,6 +255,9 @@ def open_page(
     for log in ("browser", "performance"):  # drop whatever the previous page left
         driver.get_log(log)
     driver.get(url)
+    # get() normally returns after the load event; wait for it explicitly all the same, so a large report (the
+    # neighbourhood map and places come last) is never inspected half parsed
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
     if settle is not None:
         settle()
     inspected = driver.execute_script(INSPECT_SCRIPT)
