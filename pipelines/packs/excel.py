@@ -52,6 +52,8 @@ UNIT_FORMATS = {
     "percent": "0.0",
     "proportion": "0.0%",
     "per_100000": "#,##0.0",
+    "per_1000": "#,##0.0",
+    "fte": "#,##0",
     "persons": "#,##0",
     "dwellings": "#,##0",
     "trusts": "#,##0",

@@ -170,6 +170,8 @@ UNIT_LABELS = {
     "proportion": "%",
     "percent": "%",
     "per_100000": "per 100,000",
+    "per_1000": "per 1,000",
+    "fte": "FTE",
     "years": "years",
     "years_gap": "years",
     "score_0_10": "score 0-10",
