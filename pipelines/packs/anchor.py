@@ -186,6 +186,9 @@ def anchor_indicators(registry: pd.DataFrame) -> pd.DataFrame:
 
 
 def anchor_view(pack: IcbPack) -> AnchorView:
+    """The section of an ICB's pack; empty for another area's pack (its NHS figures are published for ICBs only)."""
+    if getattr(pack, "area_type", ""):
+        return AnchorView()
     chosen = anchor_indicators(_registry(pack))
     released = _release_date(pack)
     figures: list[AnchorFigure] = []
@@ -221,10 +224,18 @@ def anchor_view(pack: IcbPack) -> AnchorView:
             # latest period's value of each group is shown instead
             of_indicator = breakdowns[breakdowns["indicator_id"] == row.id]
             period = max(of_indicator["period"].astype(str))
-            of_period = of_indicator[of_indicator["period"].astype(str) == period].sort_values("breakdown_value")
-            breakdown = _text(of_period["breakdown"].iloc[0]).replace("_", " ")
+            of_period = of_indicator[of_indicator["period"].astype(str) == period].sort_values(
+                ["breakdown", "breakdown_value"]
+            )
+            kinds = list(dict.fromkeys(_text(b).replace("_", " ") for b in of_period["breakdown"]))
+            breakdown = " and ".join(kinds)
+            # one kind of breakdown: its groups; several (e.g. staff group and nationality): each group named
+            # with its kind, so no group is read as another kind's
             by_group = [
-                (_text(v), _number(x)) for v, x in zip(of_period["breakdown_value"], of_period["value"], strict=True)
+                (_text(v) if len(kinds) == 1 else f"{_text(b).replace('_', ' ')} {_text(v)}", _number(x))
+                for b, v, x in zip(
+                    of_period["breakdown"], of_period["breakdown_value"], of_period["value"], strict=True
+                )
             ]
             years_old = _years_old(released, None, period)
             method = _text(of_period["method"].iloc[0]) if "method" in of_period.columns else ""

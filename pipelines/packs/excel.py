@@ -483,6 +483,9 @@ def _anchor_sheet(workbook, formats: _Formats, pack: IcbPack, view: AnchorView) 
     with its period; the registry's gaps with their reasons; and who the system works with (icb_partners)."""
     sheet = workbook.add_worksheet("NHS as anchor")
     row = _header_block(sheet, formats, pack, "The NHS as anchor institution")
+    if not view:
+        sheet.write_string(row, 0, "The NHS anchor figures and the civic map are published for ICBs only.")
+        return
     sheet.write_string(
         row,
         0,
