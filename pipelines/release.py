@@ -79,6 +79,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, str]] = {
     ),
     "boundaries": ("marts.boundaries", "icb_vintage, area_type, area_code, boundary_vintage"),
     "areas": ("marts.areas", "area_type, area_vintage, area_code, icb_vintage, icb_code"),
+    "icb_partners": ("marts.icb_partners", "icb_vintage, icb_code, partner_type, partner_code"),
     # indicator first: a column's neighbouring rows then share indicator, period, unit and scale, so its 340,000
     # rows compress smaller than in area order (7.8 against 9.7 MB as a table on its own)
     "area_indicators": ("marts.area_indicators", "indicator_id, period, area_type, area_vintage, area_code"),

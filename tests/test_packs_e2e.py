@@ -35,7 +35,7 @@ from tests.conftest import run_cli
 
 pytestmark = pytest.mark.e2e
 
-EXPECTED_SHEETS = ["Summary", *DOMAIN_SHEET_NAMES.values(), "Places", "Series", "Peers", "Inequality"]
+EXPECTED_SHEETS = ["Summary", *DOMAIN_SHEET_NAMES.values(), "Places", "NHS as anchor", "Series", "Peers", "Inequality"]
 EXPECTED_SHEETS += ["Metadata", "Data quality", "About"]
 SAFE_NAME = re.compile(r"^E54\d{6}-[a-z0-9]+(-[a-z0-9]+)*-icb(22|24|26)\.(xlsx|html|csv)$")
 # Everything a release holds besides its packs (reports and workbooks): tables, bulk downloads, pages, manifest.

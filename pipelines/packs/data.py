@@ -129,6 +129,10 @@ class IcbPack:
     # map's deprivation figure; `neighbourhood_measure` describes that figure and its England quintile breaks
     neighbourhoods: pd.DataFrame = field(default_factory=pd.DataFrame)
     neighbourhood_measure: dict = field(default_factory=dict)
+    # The civic map: icb_partners rows of this ICB and vintage (councils, combined authorities, NHS trusts)
+    partners: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The release's indicator registry (the NHS as anchor section lists its gaps, which have no figures)
+    registry: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def code(self) -> str:
@@ -187,6 +191,7 @@ class ReleaseData:
             self.deprivation_deciles = read("icb_deprivation_decile_breakdowns")
             self.inequality_gaps = read("icb_inequality_gaps")
             self.boundaries = read("boundaries")
+            self.partners = read("icb_partners")
             self.areas = read(
                 "areas",
                 f"select * from areas where area_type in ({', '.join(repr(t) for t in (*PLACE_TYPES, 'msoa'))})",
@@ -356,6 +361,8 @@ class ReleaseData:
             place_figures=place_figures,
             neighbourhoods=neighbourhoods,
             neighbourhood_measure=self.neighbourhood_measure,
+            partners=of_icb(self.partners),
+            registry=self.indicators,
         )
 
 

@@ -1,7 +1,8 @@
 """The Excel workbook of one ICB's baseline pack (xlsxwriter).
 
 Sheets: Summary, one per Step 1 domain (latest figure of each indicator with its benchmarks), Places (the ICB's
-local authorities side by side), Series (every period), Peers, Inequality, Metadata, Data quality, About.
+local authorities side by side), NHS as anchor (the NHS's figures with their periods, the gaps, and who the system
+works with), Series (every period), Peers, Inequality, Metadata, Data quality, About.
 Significance is shown by a symbol and a word as well as a colour, so it survives printing in black and white and
 reading by screen readers.
 """
@@ -16,6 +17,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from pipelines.packs.anchor import PARTNER_TYPES, AnchorView, anchor_view
 from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack
 from pipelines.packs.places import PlacesView, places_view
 
@@ -64,6 +66,7 @@ UNIT_FORMATS = {
     "gbp_per_job": "£#,##0",
     "gbp_per_week": "£#,##0.0",
     "kwh": "#,##0",
+    "participants": "#,##0",
     "square_metres": "#,##0",
     "years": "0.0",
     "years_gap": "0.0",
@@ -438,6 +441,127 @@ def _places_sheet(workbook, formats: _Formats, pack: IcbPack, view: PlacesView) 
         )
 
 
+# The NHS as anchor sheet: its figures (period first, so an old figure is seen as old), gaps and partners.
+ANCHOR_FIGURE_COLUMNS: list[tuple[str, str, str]] = [
+    ("Part", "part", "text"),
+    ("Indicator", "title", "text"),
+    ("Period", "period", "text"),
+    ("Years before this release", "years_old", "integer"),
+    ("Value", "value", "value"),
+    ("Unit", "unit", "text"),
+    ("How the figure was made", "method", "text"),
+    ("Source", "source_id", "text"),
+    ("Note", "note", "text"),
+    ("Indicator id", "indicator_id", "text"),
+]
+ANCHOR_GAP_COLUMNS: list[tuple[str, str, str]] = [
+    ("Part", "part", "text"),
+    ("Gap", "title", "text"),
+    ("What it would show, and why nothing is shown", "reason", "text"),
+    ("Live source", "live_source", "text"),
+    ("Indicator id", "indicator_id", "text"),
+]
+ANCHOR_PARTNER_COLUMNS: list[tuple[str, str, str]] = [
+    ("Partner type", "partner_type", "text"),
+    ("Partner", "name", "text"),
+    ("Code", "code", "text"),
+    ("Kind", "kind", "text"),
+    ("Relationship", "relationship", "text"),
+    ("Share of the partner's residents in the ICB (trusts: of its admitted patients)", "share_in", "share"),
+    ("Share of the ICB's residents in the partner", "share_of", "share"),
+    ("Coterminous with the ICB", "coterminous", "text"),
+    ("Directly elected mayor", "mayor", "text"),
+    ("As at", "as_at", "text"),
+    ("Note", "note", "text"),
+]
+
+
+def _yes_no(flag: bool | None) -> str | None:
+    return None if flag is None else ("Yes" if flag else "No")
+
+
+def _anchor_sheet(workbook, formats: _Formats, pack: IcbPack, view: AnchorView) -> None:
+    """The NHS as anchor institution: employer, estate, energy and carbon, primary care and civic figures, each
+    with its period; the registry's gaps with their reasons; and who the system works with (icb_partners)."""
+    sheet = workbook.add_worksheet("NHS as anchor")
+    row = _header_block(sheet, formats, pack, "The NHS as anchor institution")
+    if not view:
+        sheet.write_string(row, 0, "The NHS anchor figures and the civic map are published for ICBs only.")
+        return
+    sheet.write_string(
+        row,
+        0,
+        "Check each figure's period: several sources are years old (ERIC estates returns, the 2020 hospital "
+        "catchments). Counts and money are not compared with England or ranked.",
+        formats.subtitle,
+    )
+    row += 2
+    sheet.write_string(row, 0, "Figures, latest period of each", formats.bold)
+    row += 1
+    figures = pd.DataFrame(
+        [
+            {
+                "part": f.part,
+                "title": f.title,
+                "period": f.period or "no figure",
+                "years_old": f.years_old,
+                "value": f.value,
+                "unit": f.unit,
+                "method": f.method,
+                "source_id": f.source_id,
+                "note": "; ".join(
+                    [f.note] * bool(f.note)
+                    + [", ".join(f"{group}: {'' if v is None else f'{v:,.4g}'}" for group, v in f.by_group)]
+                    * bool(f.by_group)
+                ),
+                "indicator_id": f.indicator_id,
+            }
+            for f in view.figures
+        ],
+        columns=[source for _, source, _ in ANCHOR_FIGURE_COLUMNS],
+    )
+    row = _write_table(sheet, formats, row, ANCHOR_FIGURE_COLUMNS, figures, widths={"Indicator": 55, "Note": 60})
+    row += 1
+    sheet.write_string(row, 0, "Gaps: what no offline source gives, and why nothing is shown", formats.bold)
+    row += 1
+    gaps = pd.DataFrame(
+        [{"part": g.part, "title": g.title, "reason": g.reason, "live_source": g.live_source,
+          "indicator_id": g.indicator_id} for g in view.gaps],
+        columns=[source for _, source, _ in ANCHOR_GAP_COLUMNS],
+    )  # fmt: skip
+    row = _write_table(sheet, formats, row, ANCHOR_GAP_COLUMNS, gaps)
+    row += 1
+    sheet.write_string(row, 0, "Who the system works with", formats.bold)
+    row += 1
+    if not view.has_partner_table:
+        sheet.write_string(row, 0, "This release has no civic map (icb_partners).")
+        row += 1
+    else:
+        partners = pd.DataFrame(
+            [
+                {
+                    "partner_type": PARTNER_TYPES.get(p.partner_type, p.partner_type),
+                    "name": p.name,
+                    "code": p.code,
+                    "kind": p.kind,
+                    "relationship": p.relationship,
+                    "share_in": p.share_of_partner_in_icb,
+                    "share_of": p.share_of_icb_in_partner,
+                    "coterminous": _yes_no(p.coterminous),
+                    "mayor": _yes_no(p.elected_mayor),
+                    "as_at": p.as_at,
+                    "note": p.note,
+                }
+                for p in view.partners
+            ],
+            columns=[source for _, source, _ in ANCHOR_PARTNER_COLUMNS],
+        )
+        row = _write_table(sheet, formats, row, ANCHOR_PARTNER_COLUMNS, partners)
+    # widths last: the tables share columns, and the widest content of each column decides
+    for col, width in enumerate([24, 55, 14, 14, 16, 22, 24, 28, 60, 40, 60]):
+        sheet.set_column(col, col, width, formats.wrap if col in (1, 8, 10) else None)
+
+
 def _series_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
     sheet = workbook.add_worksheet("Series")
     row = _header_block(sheet, formats, pack, "Every period of every indicator")
@@ -710,6 +834,7 @@ def write_workbook(pack: IcbPack, indicators: pd.DataFrame, path: Path) -> Path:
     for domain in DOMAINS:
         _domain_sheet(workbook, formats, pack, domain)
     _places_sheet(workbook, formats, pack, places_view(pack))
+    _anchor_sheet(workbook, formats, pack, anchor_view(pack))
     _series_sheet(workbook, formats, pack)
     _peers_sheet(workbook, formats, pack)
     _inequality_sheet(workbook, formats, pack)

@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipelines.packs import svg_charts
+from pipelines.packs.anchor import PARTNER_TYPES, anchor_view, method_words, period_text, share_text
 from pipelines.packs.data import OGL_ATTRIBUTION, VINTAGE_LABELS, IcbPack
 from pipelines.packs.places import places_view
 
@@ -508,6 +509,59 @@ def _places_section(pack: IcbPack) -> dict:
     }
 
 
+def _anchor_section(pack: IcbPack) -> dict:
+    """The NHS as anchor: its figures by part with their periods, the gaps with reasons, and the civic map."""
+    view = anchor_view(pack)
+    parts: list[dict] = []
+    for figure in view.figures:
+        if not parts or parts[-1]["part"] != figure.part:
+            parts.append({"part": figure.part, "rows": []})
+        by_group = ", ".join(f"{group}: {format_value(value, figure.unit)}" for group, value in figure.by_group)
+        parts[-1]["rows"].append(
+            {
+                "title": figure.title,
+                "period": period_text(figure),
+                "old": figure.is_old,
+                "value": format_value(figure.value, figure.unit),
+                "unit": unit_label(figure.unit),
+                "method": method_words(figure.method),
+                "note": "; ".join(text for text in (figure.note, by_group) if text),
+            }
+        )
+    partner_groups = []
+    for partner_type, heading in PARTNER_TYPES.items():
+        partners = view.partners_of(partner_type)
+        partner_groups.append(
+            {
+                "type": partner_type,
+                "heading": heading,
+                "is_trust": partner_type == "NHS trust",
+                "rows": [
+                    {
+                        "name": p.name,
+                        "code": p.code,
+                        "kind": p.kind,
+                        "relationship": p.relationship,
+                        "share_in": share_text(p.share_of_partner_in_icb),
+                        "share_of": share_text(p.share_of_icb_in_partner),
+                        "coterminous": p.coterminous,
+                        "mayor": p.elected_mayor,
+                    }
+                    for p in partners
+                ],
+                "as_at": partners[0].as_at if partners else "",
+            }
+        )
+    return {
+        "present": bool(view),
+        "parts": parts,
+        # the live source of each gap is in the workbook's NHS as anchor and Metadata sheets
+        "gaps": [{"title": g.title, "reason": g.reason} for g in view.gaps],
+        "has_partner_table": view.has_partner_table,
+        "partner_groups": partner_groups,
+    }
+
+
 def _indicator_table(latest: pd.DataFrame, has_peers: bool) -> list[dict]:
     groups: list[dict] = []
     columns = [
@@ -738,6 +792,7 @@ def report_context(pack: IcbPack) -> dict:
         "trend_min_periods": TREND_MIN_PERIODS,
         "map": map_data,
         "places": _places_section(pack),
+        "anchor": _anchor_section(pack),
         "peers": _peer_section(pack),
         "methods": _methods(latest),
         "caveats": _caveats(latest),

@@ -203,6 +203,17 @@ CASES: list[Case] = [
         replace(b"ICB Code", b"ICB ODS"),
         (*_src(HEEC, HEEC_FILE), "column 'icb_ods_code'", "expected column missing"),
     ),
+    # the civic map: without it every ICB would silently have no combined authority and no elected mayor
+    Case(
+        "register_without_combined_authorities",
+        "mysociety_local_authorities",
+        drop_column("combined-authority"),
+        (
+            *_src("mysociety_local_authorities", "mysociety_uk_local_authorities_current.csv"),
+            "column 'combined_authority_register_code'",
+            "expected column missing",
+        ),
+    ),
     # encodings: a BOM is fine; cp1252 bytes in a UTF-8 file are refused with the line
     Case("bom_is_tolerated", LAD_UTLA, with_bom, accepted=True, rows=318),
     Case(

@@ -34,6 +34,10 @@ nhs_workforce_figures as (
     select * from {{ ref('int_icb_nhs_workforce_indicators_aggregated') }}
 ),
 
+civic_figures as (
+    select * from {{ ref('int_icb_civic_indicators_aggregated') }}
+),
+
 health_figures as (
     -- published ICB values first, rebuilt ones where none was published for the vintage
     select * from {{ ref('int_icb_health_indicators_preferred') }}
@@ -61,6 +65,8 @@ figures as (
     select * from nhs_anchor_figures
     union all by name
     select * from nhs_workforce_figures
+    union all by name
+    select * from civic_figures
     union all by name
     select * from health_figures
 ),
