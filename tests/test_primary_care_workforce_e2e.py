@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -112,34 +113,42 @@ def test_every_icb_of_every_vintage_has_every_year_and_the_partial_year_is_label
         assert set(rows["period"]) == set(PERIODS.values())
         assert len(rows) == expected * len(PERIODS) * len(STAFF)
         assert set(rows["method"]) == {"icb_name_match" if vintage == "ICB22" else "icb_name_match_nested"}
-    # ICB24 kept the 2022 footprints except Surrey Heartlands, part of which joined Sussex: its practices cannot
-    # be placed, so the ICB24 Surrey Heartlands has no figure and Sussex rests on its 2022 part only
+    # ICB24 kept the 2022 footprints except Surrey Heartlands, 4 of whose LSOA21s (about 6,700 residents) joined
+    # Sussex: its practices cannot be placed, so the ICB24 Surrey Heartlands has no figure and Sussex rests on its
+    # 2022 part only (partial)
     icb24 = figures[(figures["icb_vintage"] == "ICB24") & (figures["indicator_id"] == STAFF["TOTAL_ADMIN_FTE"])]
-    assert icb24[icb24["value"].isna()]["icb_name"].str.contains("Surrey Heartlands").all()
+    missing = icb24[icb24["value"].isna()]
+    assert len(missing) == len(PERIODS) and missing["icb_name"].str.contains("Surrey Heartlands").all()
     sussex = icb24[icb24["icb_name"].str.contains("Sussex")]
-    assert (sussex["value_status"] == "partial").all() and (sussex["coverage"] < 0.95).all()
+    assert (sussex["value_status"] == "partial").all() and (sussex["coverage"] < 0.997).all()
     # ICB26 merges and splits: an ICB made only of whole 2022 ICBs keeps full geographic coverage, one that takes
     # part of a split ICB is partial or missing
     icb26 = figures[(figures["icb_vintage"] == "ICB26") & (figures["indicator_id"] == STAFF["TOTAL_ADMIN_FTE"])]
-    assert (icb26["value"].isna() | (icb26["coverage"] > 0)).all()
-    assert (icb26["coverage"] < 0.5).sum() >= 1
+    assert icb26["value"].notna().all()
+    assert (icb26["value_status"] == "partial").any() and (icb26["coverage"] < 0.9).any()
 
 
-def test_quintiles_reconcile_with_heec_published_values(snapshot_dir, breakdowns):
+def _name_key(name: str) -> str:
+    """HEEC's short ICB names against ONS's full ones ("NHS ... Integrated Care Board"), case and "and" aside."""
+    name = re.sub(r"\s+integrated care board$", "", re.sub(r"^nhs\s+", "", name.lower()))
+    return " ".join(word for word in re.sub(r"[^a-z0-9]+", " ", name).split() if word != "and")
+
+
+def test_quintiles_reconcile_with_heec_published_values(snapshot_dir, practices, breakdowns):
     """HEEC's own ICB data pack (final_data.csv, 2024 = 2023/24) publishes quintiles 1-3 separately: the figures
     built from the practice file reproduce them for the great majority of ICBs (HEEC built its pack from a later
     revision of the practice file, so a few ICBs differ slightly)."""
     heec = pd.read_csv(snapshot_dir / HEEC_ICB_FILE, keep_default_na=False, na_values=["NA"])
     heec = heec[(heec["Year"] == 2024) & heec["Indicator"].isin(STAFF)]
-    icb_names = breakdowns[["icb_code", "icb_name"]].drop_duplicates()
+    icb_names = breakdowns.loc[breakdowns["icb_vintage"] == "ICB22", ["icb_code", "icb_name"]].drop_duplicates()
+    icb_names["key"] = icb_names["icb_name"].map(_name_key)
     built = breakdowns[(breakdowns["icb_vintage"] == "ICB22") & (breakdowns["period"] == "2023/24")]
     compared = 0
     exact = 0
+    heec_zero_for_na = 0
+    reported = practices[practices["Year"] == 2024]
     for _, row in heec[heec["ICB.NAME"] != "England"].iterrows():
-        key = row["ICB.NAME"].lower().replace(" and ", " ").replace(",", "")
-        match = icb_names[
-            icb_names["icb_name"].str.lower().str.replace(" and ", " ").str.replace(",", "").str.contains(key)
-        ]
+        match = icb_names[icb_names["key"] == _name_key(row["ICB.NAME"])]
         assert len(match) == 1, row["ICB.NAME"]
         for quintile in ("1", "2", "3"):
             published = row[f"quin_{quintile}"]
@@ -150,18 +159,30 @@ def test_quintiles_reconcile_with_heec_published_values(snapshot_dir, breakdowns
                 & (built["indicator_id"] == STAFF[row["Indicator"]])
                 & (built["breakdown_value"] == quintile)
             ]["value"]
-            assert len(got) == 1
+            if got.empty:
+                # HEEC publishes 0 where every practice of the quintile has NA for the staff group (Cornwall's
+                # least deprived practices, DPC and admin); the build shows no value: suppression is not zero
+                cell = reported[
+                    (reported["ICB_NAME"].map(_name_key) == _name_key(row["ICB.NAME"]))
+                    & (reported["IMD_quintile"] == int(quintile))
+                ]
+                assert len(cell) > 0 and cell[row["Indicator"]].isna().all() and published == 0
+                heec_zero_for_na += 1
+                continue
             compared += 1
             exact += abs(got.iloc[0] - published) < 1e-6
-            assert got.iloc[0] == pytest.approx(published, rel=0.25), (row["ICB.NAME"], row["Indicator"], quintile)
+            assert got.iloc[0] == pytest.approx(published, rel=0.15), (row["ICB.NAME"], row["Indicator"], quintile)
     assert compared > 500
-    assert exact / compared > 0.75, f"{exact} of {compared} equal"
-    # England by quintile, which HEEC also publishes
+    assert exact / compared > 0.8, f"{exact} of {compared} equal"
+    assert heec_zero_for_na == 2
+    # England by quintile, which HEEC also publishes: HEEC's England runs 0-4% above the ratio over every practice
+    # of the file (its England is not built the same way as its ICBs; the registry caveat says it may use weighted
+    # patients), so it is a plausibility check, not a reconciliation
     england = heec[heec["ICB.NAME"] == "England"].set_index("Indicator")
     for column, indicator in STAFF.items():
         for quintile in ("1", "2", "3"):
             got = built[(built["indicator_id"] == indicator) & (built["breakdown_value"] == quintile)]["england_value"]
-            assert got.iloc[0] == pytest.approx(england.loc[column, f"quin_{quintile}"], rel=0.02)
+            assert got.iloc[0] == pytest.approx(england.loc[column, f"quin_{quintile}"], rel=0.05)
 
 
 def test_no_quintile_is_made_for_the_year_heec_gives_none(practices, breakdowns):
