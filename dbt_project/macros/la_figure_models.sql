@@ -28,6 +28,8 @@
         'stg_ons_els__no_qualification_rates',
         'stg_desnz__fuel_poverty_la_rates',
         'stg_ons_population__census2021_qualification_rates',
+        'stg_ons_population__census2021_inactivity_sickness_shares',
+        'stg_ons_population__census2021_not_white_british_shares',
         'stg_ons_subnational__levelling_up_metrics',
         'stg_ohid_fingertips__life_expectancies',
         'stg_ohid_fingertips__life_expectancy_inequalities',

@@ -4,6 +4,8 @@ breakdowns as (
     select * from {{ ref('int_icb_primary_care_breakdowns_joined') }}
     union all by name
     select * from {{ ref('int_icb_nhs_workforce_breakdowns_aggregated') }}
+    union all by name
+    select * from {{ ref('int_icb_primary_care_workforce_breakdowns_aggregated') }}
 ),
 
 icbs as (

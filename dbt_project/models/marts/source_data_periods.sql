@@ -35,6 +35,8 @@
     'stg_ons_health_index__icb22_scores',
     'stg_ons_health_index__lad21_scores',
     'stg_ons_population__census2021_qualification_rates',
+    'stg_ons_population__census2021_inactivity_sickness_shares',
+    'stg_ons_population__census2021_not_white_british_shares',
     'stg_ons_subnational__levelling_up_metrics',
 ] %}
 
@@ -91,8 +93,21 @@ heec_periods as (
     where coalesce(quintile_1, quintile_2, quintile_3, quintile_4_5, england_average) is not null
 ),
 
+-- GP workforce years are financial years; the last one of the edition ends early (months_covered)
+gp_workforce_periods as (
+    select distinct
+        'heec_gp_workforce_practice_fy' as source_id,
+        period,
+        period_start,
+        cast(period_start + to_months(months_covered) - interval 1 day as date) as period_end,
+        'staging.stg_heec__gp_practice_workforce_years.financial_year_end' as period_read_from
+    from {{ ref('stg_heec__gp_practice_workforce_years') }}
+),
+
 staged_sources as (
     select distinct source_id from staged_periods
+    union
+    select distinct source_id from gp_workforce_periods
     union
     select distinct source_id from eric_periods
     union
@@ -118,6 +133,8 @@ all_periods as (
     select * from eric_periods
     union all
     select * from heec_periods
+    union all
+    select * from gp_workforce_periods
     union all
     select * from figure_periods
 ),

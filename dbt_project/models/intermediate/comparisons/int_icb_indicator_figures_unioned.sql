@@ -68,6 +68,8 @@ figures as (
     union all by name
     select * from civic_figures
     union all by name
+    select * from {{ ref('int_icb_primary_care_workforce_aggregated') }}
+    union all by name
     select * from health_figures
 ),
 

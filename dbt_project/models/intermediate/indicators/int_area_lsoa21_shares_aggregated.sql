@@ -1,7 +1,7 @@
--- Proportions built exactly from LSOA21 counts (Census 2021 tenure and disability, IoD2025 domains) for every
--- area of the registry of areas (areas.yaml), down to MSOAs: each LSOA21 contributes a numerator and a
--- denominator, which are summed over the area's LSOAs and then divided. LSOA21s nest in every area, so every
--- figure is lsoa_exact.
+-- Proportions built exactly from LSOA21 counts (Census 2021 tenure, disability and ethnic group, IoD2025
+-- domains) for every area of the registry of areas (areas.yaml), down to MSOAs: each LSOA21 contributes a
+-- numerator and a denominator, which are summed over the area's LSOAs and then divided. LSOA21s nest in every
+-- area, so every figure is lsoa_exact.
 
 {% set imd_domains = [
     'income', 'employment', 'education', 'health', 'crime', 'housing_and_services', 'living_environment',
@@ -23,6 +23,10 @@ residents as (
 
 imd2025 as (
     select * from {{ ref('stg_mhclg_iod__imd2025_lsoa21_scores') }}
+),
+
+ethnic_groups as (
+    select * from {{ ref('stg_ons_population__census2021_lsoa21_ethnic_groups') }}
 ),
 
 lsoa_counts as (
@@ -61,6 +65,16 @@ lsoa_counts as (
         disabled as numerator,
         usual_residents as denominator
     from residents
+    union all
+    -- TS021's own total (the 5 groups sum to it), not TS038's: both carry their own cell-key perturbation
+    select
+        lsoa21_code,
+        'residents_not_white_share' as indicator_id,
+        '2021' as period,
+        'ons_census2021_ethnic_group_lsoa21' as source_id,
+        usual_residents - white as numerator,
+        usual_residents as denominator
+    from ethnic_groups
     {% for domain in imd_domains %}
         union all
         select

@@ -4,7 +4,11 @@
 -- must match (a test). The ICB's own value cannot be rebuilt from quintile values without practice list
 -- sizes, so no ICB total is made, and HEEC's avg (an England figure) is not used as one. england_value is
 -- England's value for the same quintile. A quintile HEEC has no value for (NA) is kept with a NULL value.
--- HEEC's figures predate the April 2026 ICBs, so there are no ICB26 rows.
+-- HEEC's figures predate the April 2026 ICBs, so there are no ICB26 rows. The quintiles run from 1 = least
+-- deprived (HEEC's practice file, whose quintile 1 has the lowest IMD scores, reproduces these values).
+-- The five general practice staff groups are not taken from here: they are rebuilt, with ICB totals, for
+-- three years and every vintage, from HEEC's practice-level file (int_icb_primary_care_workforce_*), which
+-- reproduces these 2023/24 quintile values (tests/test_primary_care_workforce_e2e.py).
 
 with
 
@@ -73,11 +77,6 @@ registered as (
     select
         reference_year,
         case indicator_name
-            when 'TOTAL_GP_EXTGL_FTE' then 'primary_care_gp_fte_per_10k_patients'
-            when 'TOTAL_LOCUUM_TRN_FTE' then 'primary_care_gp_locum_trainee_fte_per_10k_patients'
-            when 'TOTAL_NURSES_FTE' then 'primary_care_nurse_fte_per_10k_patients'
-            when 'TOTAL_DPC_FTE' then 'primary_care_direct_patient_care_fte_per_10k_patients'
-            when 'TOTAL_ADMIN_FTE' then 'primary_care_admin_fte_per_10k_patients'
             when 'PCN_staff' then 'primary_care_pcn_staff_fte_per_10k_patients'
             when 'payment_per_patient_all' then 'gp_practice_nhs_payments_per_weighted_patient'
         end as indicator_id,

@@ -1,7 +1,8 @@
 -- The raw value of every peer context variable for each ICB and vintage, one row per variable. Shares are
--- sums of counts over the ICB's LSOA21s divided by sums of denominators; deprivation and the economic
--- variables are taken from the ICB figures already built (population-weighted IMD score, LA rates rebuilt as
--- ratios of sums) for the period the seed declares, so every ICB of a vintage is compared on the same year.
+-- sums of counts over the ICB's LSOA21s divided by sums of denominators; deprivation, ethnicity and the
+-- economic variables are taken from the ICB figures already built (population-weighted IMD score, LSOA21
+-- Census shares, LA rates rebuilt as ratios of sums) for the period the seed declares, so every ICB of a
+-- vintage is compared on the same year.
 
 with
 
@@ -19,6 +20,10 @@ lsoa_figures as (
 
 la_figures as (
     select * from {{ ref('int_icb_la_indicators_apportioned') }}
+),
+
+lsoa21_shares as (
+    select * from {{ ref('int_icb_lsoa21_shares_aggregated') }}
 ),
 
 rural_shares as (
@@ -89,6 +94,15 @@ built_figures as (
         value,
         coverage
     from la_figures
+    union all
+    select
+        icb_code,
+        icb_vintage,
+        indicator_id,
+        period,
+        value,
+        coverage
+    from lsoa21_shares
 ),
 
 indicator_values as (
