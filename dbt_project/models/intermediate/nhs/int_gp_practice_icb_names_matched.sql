@@ -3,12 +3,10 @@
 -- by its commissioner is not in the snapshot, so names are the checked fallback: both sides are normalised
 -- (case, "NHS", "Integrated Care Board", "and"/"&", punctuation) and each name must match exactly one ICB of
 -- the name vintage. match_status says unmatched or ambiguous otherwise, and the model's accepted_values test
--- fails the build on either: a name that cannot be placed is never dropped quietly. The names are those of
--- the July 2022 ICBs: HEEC's table carries one name per practice for all three years (no practice moves from
--- Surrey Heartlands to Sussex in 2024/25, though part of Surrey Heartlands did), so it follows the 2022
--- footprints; other vintages are reached by nesting (int_gp_practice_workforce_icbs_attributed).
-
-{% set name_vintage = 'ICB22' %}
+-- fails the build on either: a name that cannot be placed is never dropped quietly. Names are matched in the
+-- latest ICB vintage whose lookup gives ICB ODS codes (areas.yaml `ods_code`), because a name denotes an ICB
+-- organisation and int_gp_practice_name_icbs_placed follows it to every vintage by that code; HEEC's table
+-- carries one name per practice for all three years.
 
 with
 
@@ -20,13 +18,27 @@ icb_memberships as (
     select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
 ),
 
+ods_codes as (
+    select * from {{ ref('int_icb_ods_codes_listed') }}
+),
+
+name_vintage as (
+    select ods_codes.icb_vintage
+    from ods_codes
+    group by ods_codes.icb_vintage
+    order by
+        {{ icb_vintage_in_force_from('ods_codes.icb_vintage') }} desc nulls last,
+        ods_codes.icb_vintage desc
+    limit 1
+),
+
 icb_names as (
     select distinct
-        icb_code,
-        icb_vintage,
-        {{ normalise_icb_name('icb_name') }} as icb_name_key
+        icb_memberships.icb_code,
+        icb_memberships.icb_vintage,
+        {{ normalise_icb_name('icb_memberships.icb_name') }} as icb_name_key
     from icb_memberships
-    where icb_vintage = '{{ name_vintage }}'
+    inner join name_vintage on icb_memberships.icb_vintage = name_vintage.icb_vintage
 ),
 
 file_names as (
@@ -52,7 +64,7 @@ final as (
     select
         icb_name,
         icb_name_key,
-        '{{ name_vintage }}' as icb_vintage,
+        (select name_vintage.icb_vintage from name_vintage) as icb_vintage,
         case when candidate_icbs = 1 then icb_code end as icb_code,
         cast(candidate_icbs as integer) as candidate_icbs,
         case candidate_icbs

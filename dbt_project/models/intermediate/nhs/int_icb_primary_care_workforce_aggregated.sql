@@ -3,9 +3,9 @@
 -- sums: the FTE of the ICB's practices over their registered patients (both financial-year means), leaving
 -- out, for each staff group, the practices that did not report it (NA), so a gap is never read as zero staff.
 -- coverage = the share of the ICB's residents in the part whose practices could be attributed (1 unless an
--- ICB of the name vintage is split across this vintage's ICBs) x the share of those practices' patients in
--- practices that reported the staff group. A partial year keeps its months in the period label
--- (stg_heec__gp_practice_workforce_years).
+-- ICB the practices' names denote is split across this vintage's ICBs: int_gp_practice_name_icbs_placed) x
+-- the share of those practices' patients in practices that reported the staff group. A partial year keeps its
+-- months in the period label (stg_heec__gp_practice_workforce_years).
 
 {% set staff_groups = {
     'gp_fte': 'primary_care_gp_fte_per_10k_patients',
@@ -25,12 +25,8 @@ icb_memberships as (
     select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
 ),
 
-name_matches as (
-    select * from {{ ref('int_gp_practice_icb_names_matched') }}
-),
-
-name_vintage as (
-    select any_value(icb_vintage) as icb_vintage from name_matches
+placements as (
+    select * from {{ ref('int_gp_practice_name_icbs_placed') }}
 ),
 
 residents as (
@@ -40,23 +36,17 @@ residents as (
     from {{ ref('int_lsoa21_populations_joined') }}
 ),
 
-name_vintage_memberships as (
+-- the LSOA21s whose practices each ICB's figure stands for: the footprints of the name ICBs placed in it
+placed_footprints as (
     select
-        icb_memberships.lsoa21_code,
-        icb_memberships.icb_code as name_icb_code
-    from icb_memberships
-    where icb_memberships.icb_vintage = (select name_vintage.icb_vintage from name_vintage)
-),
-
--- name-vintage ICBs that nest wholly in one ICB of each vintage (the same rule as the attribution)
-nested_name_icbs as (
-    select
-        name_vintage_memberships.name_icb_code,
-        icb_memberships.icb_vintage
-    from name_vintage_memberships
-    inner join icb_memberships on name_vintage_memberships.lsoa21_code = icb_memberships.lsoa21_code
-    group by name_vintage_memberships.name_icb_code, icb_memberships.icb_vintage
-    having count(distinct icb_memberships.icb_code) = 1
+        placements.icb_vintage,
+        placements.icb_code,
+        icb_memberships.lsoa21_code
+    from placements
+    inner join icb_memberships
+        on placements.footprint_vintage = icb_memberships.icb_vintage
+        and placements.footprint_icb_code = icb_memberships.icb_code
+    where placements.icb_code is not null
 ),
 
 geographic_coverage as (
@@ -64,17 +54,25 @@ geographic_coverage as (
         icb_memberships.icb_code,
         icb_memberships.icb_vintage,
         coalesce(
-            sum(residents.usual_residents_2021) filter (where nested_name_icbs.name_icb_code is not null)
+            sum(residents.usual_residents_2021) filter (where placed_footprints.lsoa21_code is not null)
             / sum(residents.usual_residents_2021),
             0
         ) as attributable_share
     from icb_memberships
     inner join residents on icb_memberships.lsoa21_code = residents.lsoa21_code
-    inner join name_vintage_memberships on icb_memberships.lsoa21_code = name_vintage_memberships.lsoa21_code
-    left join nested_name_icbs
-        on name_vintage_memberships.name_icb_code = nested_name_icbs.name_icb_code
-        and icb_memberships.icb_vintage = nested_name_icbs.icb_vintage
+    left join placed_footprints
+        on icb_memberships.icb_vintage = placed_footprints.icb_vintage
+        and icb_memberships.icb_code = placed_footprints.icb_code
+        and icb_memberships.lsoa21_code = placed_footprints.lsoa21_code
     group by icb_memberships.icb_code, icb_memberships.icb_vintage
+),
+
+-- how the vintage places names: by ODS code, or by nesting where it has none
+vintage_methods as (
+    select distinct
+        icb_vintage,
+        method
+    from placements
 ),
 
 periods as (
@@ -149,17 +147,14 @@ final as (
                 then 'partial'
             else 'ok'
         end as value_status,
-        case
-            when icb_years.icb_vintage = name_vintage.icb_vintage then 'icb_name_match'
-            else 'icb_name_match_nested'
-        end as method,
+        vintage_methods.method,
         'heec_gp_workforce_practice_fy' as source_id,
         cast(
             icb_years.attributable_share
             * coalesce(sums.reporting_patients / nullif(sums.patients, 0), 0) as double
         ) as coverage
     from icb_years
-    cross join name_vintage
+    inner join vintage_methods on icb_years.icb_vintage = vintage_methods.icb_vintage
     left join sums
         on icb_years.icb_code = sums.icb_code
         and icb_years.icb_vintage = sums.icb_vintage

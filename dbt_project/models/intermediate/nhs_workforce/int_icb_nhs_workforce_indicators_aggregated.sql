@@ -2,6 +2,8 @@
 -- indicator models (int_icb_indicator_figures_unioned):
 --   nhs_trust_hchs_fte                      trust FTE (acute trusts by catchment, others by HQ): a count
 --   nhs_trust_hchs_fte_per_1000_residents_16_64   that FTE per 1,000 Census 2021 residents aged 16-64
+--   nhs_trust_hchs_fte_share_of_residents_in_employment   that FTE over the ICB's Census 2021
+--                                           residents in employment (TS066, councils apportioned where split)
 --   nhs_trust_hchs_fte_<group>_nationality_share  share of the trust FTE of each nationality group
 --   nhs_ccg_hchs_fte                        CCG staff FTE, apart from trusts (CCG -> ICB lookup)
 -- method: catchment_and_organisation_hq where the ICB's trust figure combines catchment-apportioned acute
@@ -16,6 +18,17 @@ fte as (
 
 attributed as (
     select * from {{ ref('int_nhs_workforce_fte_icbs_attributed') }}
+),
+
+-- Census 2021 residents in employment of every ICB (int_area_... serves every area type; ICBs here)
+residents_in_employment as (
+    select
+        area_vintage as icb_vintage,
+        area_code as icb_code,
+        in_employment,
+        coverage
+    from {{ ref('int_area_census2021_economic_activity_counts_apportioned') }}
+    where area_type = 'icb'
 ),
 
 nationality_groups as (
@@ -62,6 +75,24 @@ fte_figures as (
         residents_16_64 as denominator,
         age_band_coverage as coverage
     from fte
+    union all by name
+    select
+        fte.icb_code,
+        fte.icb_vintage,
+        'nhs_trust_hchs_fte_share_of_residents_in_employment' as indicator_id,
+        fte.period,
+        fte.source_id,
+        case
+            when fte.trust_fte_by_catchment > 0 then 'catchment_and_organisation_hq' else 'organisation_hq'
+        end as method,
+        fte.trust_fte / nullif(residents_in_employment.in_employment, 0) as value,
+        fte.trust_fte as numerator,
+        residents_in_employment.in_employment as denominator,
+        coalesce(residents_in_employment.coverage, 0) as coverage
+    from fte
+    left join residents_in_employment
+        on fte.icb_code = residents_in_employment.icb_code
+        and fte.icb_vintage = residents_in_employment.icb_vintage
     union all by name
     select
         icb_code,
