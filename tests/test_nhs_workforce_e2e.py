@@ -94,6 +94,31 @@ def test_england_total_over_icbs_is_the_files_total_for_english_nhs_trusts(publi
         assert row.total == pytest.approx(expected, rel=1e-9), row
 
 
+def test_fte_as_a_share_of_residents_in_employment_sums_to_the_files_english_totals(published, workforce, snapshot_dir):
+    """Over every vintage's ICBs the numerators are the file's English trust FTE and the denominators Census 2021's
+    English residents in employment (TS066, read straight from the Nomis file), each counted once."""
+    ts066 = pd.read_csv(snapshot_dir / "census2021_lad/census2021_ts066_economic_activity_utla23_ew.csv")
+    english_counts = ts066[(ts066["MEASURES"] == 20100) & ts066["GEOGRAPHY_CODE"].str.startswith("E")]
+    # summed from the leaves (employees and self-employed, part- and full-time, students or not), not the subtotals
+    # the build reads
+    leaves = english_counts[english_counts["C2021_EASTAT_20"].isin([*range(1, 7), *range(8, 14)])]
+    assert leaves["C2021_EASTAT_20_NAME"].str.contains(": In employment: ").all()
+    in_employment = leaves["OBS_VALUE"].sum()
+    trusts = workforce[~workforce["is_ccg"]].groupby("period")["FTE"].sum()
+    sums = published.sql(
+        "select icb_vintage, period, sum(numerator) as fte, sum(denominator) as in_employment, count(*) as icbs, "
+        "count(value) as with_value from icb_indicators "
+        "where indicator_id = 'nhs_trust_hchs_fte_share_of_residents_in_employment' group by all"
+    ).df()
+    assert len(sums) == 2 * 3
+    for row in sums.itertuples():
+        assert row.with_value == row.icbs, row
+        assert row.fte == pytest.approx(trusts[row.period], rel=1e-9), row
+        assert row.in_employment == pytest.approx(in_employment, rel=1e-9), row
+    # England: about 1 in 27 workers (all trust FTE over all residents in employment)
+    assert 0.03 < trusts["2018-06"] / in_employment < 0.045
+
+
 def test_nationality_and_staff_group_breakdowns_add_up_to_the_files_england_groups(published, workforce):
     groups = pd.read_csv(DBT_DIR / "seeds" / "nhs_nationality_groups.csv")
     assert set(workforce["Nationality"]) == set(groups["nationality"])  # 209, every one grouped
