@@ -50,7 +50,13 @@ def built_warehouse(tmp_path_factory, snapshot_dir, worker_id) -> Path:
     Under pytest-xdist every worker has its own session: the first worker to need the warehouse builds it into the
     run's shared temporary directory while holding a lock, and the others wait for it and reuse it (a failed build
     is recorded, so every worker fails with its output instead of building again). Tests never write to it: those
-    that rebuild copy it first."""
+    that rebuild copy it first. ICS_BASELINE_TEST_WAREHOUSE names a published build to reuse instead."""
+    reuse = os.environ.get("ICS_BASELINE_TEST_WAREHOUSE")
+    if reuse:  # a developer's published build of this code, reused while iterating on tests (never set by CI)
+        warehouse = Path(reuse).resolve()
+        if not (warehouse / "releases" / "latest").exists():
+            pytest.fail(f"ICS_BASELINE_TEST_WAREHOUSE={reuse} holds no published release")
+        return warehouse
     if worker_id == "master":  # not distributed (-n 0 or -p no:xdist)
         return _build_warehouse(tmp_path_factory.mktemp("warehouse"), snapshot_dir)
     shared = tmp_path_factory.getbasetemp().parent

@@ -123,7 +123,7 @@ def test_every_icb_of_every_vintage_has_every_year_and_the_partial_year_is_label
     # Heartlands (4 of whose 2022 LSOA21s, about 6,700 residents, joined Sussex) keeps the practices named
     # Surrey Heartlands, whose admin FTE per 10,000 patients is read here straight from the file.
     icb24 = figures[(figures["icb_vintage"] == "ICB24") & (figures["indicator_id"] == STAFF["TOTAL_ADMIN_FTE"])]
-    assert icb24["value"].notna().all() and (icb24["coverage"] > 0.99).all()
+    assert icb24["value"].notna().all()
     for year, period in PERIODS.items():
         named = practices[(practices["ICB_NAME"] == "Surrey Heartlands") & (practices["Year"] == year)]
         reported = named[named["TOTAL_ADMIN_FTE"].notna()]
