@@ -30,6 +30,10 @@ nhs_anchor_figures as (
     select * from {{ ref('int_icb_nhs_anchor_indicators_aggregated') }}
 ),
 
+nhs_estate_figures as (
+    select * from {{ ref('int_icb_nhs_estate_indicators_aggregated') }}
+),
+
 health_figures as (
     -- published ICB values first, rebuilt ones where none was published for the vintage
     select * from {{ ref('int_icb_health_indicators_preferred') }}
@@ -55,6 +59,8 @@ figures as (
     where la_figures.indicator_id not in (select health_figures.indicator_id from health_figures)
     union all by name
     select * from nhs_anchor_figures
+    union all by name
+    select * from nhs_estate_figures
     union all by name
     select * from health_figures
 ),
