@@ -303,3 +303,32 @@ def test_every_factor_cites_its_publication(build):
     for row in factors.itertuples():
         assert row.publication == f"Greenhouse gas reporting: conversion factors {row.factor_year}"
         assert row.eric_period.startswith(str(row.factor_year))
+
+
+def test_breakdowns_add_up_to_the_icb_totals_and_the_file(published, sites):
+    """Energy by source sums to each ICB's energy use; sites by type: England equals the file's count by type."""
+    gaps = published.execute(
+        """
+        select b.icb_vintage, b.icb_code, b.period, sum(b.value) as by_source, any_value(i.value) as total
+        from marts.icb_indicator_breakdowns b
+        join marts.icb_indicators i
+            on i.icb_code = b.icb_code and i.icb_vintage = b.icb_vintage and i.period = b.period
+            and i.indicator_id = 'nhs_estate_energy_consumption'
+        where b.indicator_id = 'nhs_estate_energy_consumption_by_source'
+        group by all
+        having abs(sum(b.value) - any_value(i.value)) > 1e-6 * any_value(i.value)
+        """
+    ).fetchall()
+    assert gaps == []
+    counted = (
+        published.execute(
+            "select breakdown_value, any_value(england_value) from marts.icb_indicator_breakdowns"
+            " where indicator_id = 'nhs_estate_sites_by_type' and icb_vintage = 'ICB24' group by 1"
+        )
+        .df()
+        .set_index("breakdown_value")
+        .iloc[:, 0]
+    )
+    expected = sites[sites["Site Type"] != "Other Reportable Site"]["Site Type"].value_counts()
+    assert counted.sort_index().tolist() == expected.sort_index().tolist()
+    assert sorted(counted.index) == sorted(expected.index)

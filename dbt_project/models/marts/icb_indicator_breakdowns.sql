@@ -2,6 +2,8 @@ with
 
 breakdowns as (
     select * from {{ ref('int_icb_primary_care_breakdowns_joined') }}
+    union all by name
+    select * from {{ ref('int_icb_nhs_estate_breakdowns_apportioned') }}
 ),
 
 icbs as (
