@@ -240,7 +240,7 @@ def test_england_totals_over_icbs_equal_the_file_sums_of_attributed_sites(publis
     expected = per_site[attributed].sum()
     assert per_site[~attributed].sum() / per_site.sum() < 0.02
     totals = published.execute(
-        "select icb_vintage, sum(value), count(*), count(value) from marts.icb_indicators"
+        "select icb_vintage, sum(value), count(*), count(value) from icb_indicators"
         " where indicator_id = ? and period = '2019/20' group by icb_vintage",
         [indicator],
     ).fetchall()
@@ -252,11 +252,11 @@ def test_england_totals_over_icbs_equal_the_file_sums_of_attributed_sites(publis
 
 def test_icb_figures_carry_their_method_and_are_not_ranked(published):
     rows = published.execute(
-        "select distinct method from marts.icb_indicators where indicator_id like 'nhs_estate_%'"
+        "select distinct method from icb_indicators where indicator_id like 'nhs_estate_%'"
     ).fetchall()
     assert rows == [("acute_catchment_others_hq",)]
     ranked = published.execute(
-        "select count(*) from marts.icb_indicator_comparisons where indicator_id like 'nhs_estate_%'"
+        "select count(*) from icb_indicator_comparisons where indicator_id like 'nhs_estate_%'"
         " and (rank is not null or significance_95 <> 'not_compared')"
     ).fetchone()[0]
     assert ranked == 0
@@ -310,8 +310,8 @@ def test_breakdowns_add_up_to_the_icb_totals_and_the_file(published, sites):
     gaps = published.execute(
         """
         select b.icb_vintage, b.icb_code, b.period, sum(b.value) as by_source, any_value(i.value) as total
-        from marts.icb_indicator_breakdowns b
-        join marts.icb_indicators i
+        from icb_indicator_breakdowns b
+        join icb_indicators i
             on i.icb_code = b.icb_code and i.icb_vintage = b.icb_vintage and i.period = b.period
             and i.indicator_id = 'nhs_estate_energy_consumption'
         where b.indicator_id = 'nhs_estate_energy_consumption_by_source'
@@ -322,7 +322,7 @@ def test_breakdowns_add_up_to_the_icb_totals_and_the_file(published, sites):
     assert gaps == []
     counted = (
         published.execute(
-            "select breakdown_value, any_value(england_value) from marts.icb_indicator_breakdowns"
+            "select breakdown_value, any_value(england_value) from icb_indicator_breakdowns"
             " where indicator_id = 'nhs_estate_sites_by_type' and icb_vintage = 'ICB24' group by 1"
         )
         .df()
