@@ -782,7 +782,7 @@ def _data_quality_sheet(workbook, formats: _Formats, pack: IcbPack) -> None:
 def _quality_note(record: pd.Series) -> str:
     method = record.get("method")
     notes = []
-    if method in {"la_apportioned", "lsoa_apportioned", "catchment_apportioned"}:
+    if method in {"la_apportioned", "lsoa_apportioned", "catchment_apportioned", "catchment_and_organisation_hq"}:
         notes.append("apportioned by population share")
     if method == "la_population_weighted_mean":
         notes.append("population-weighted mean of local-authority values, not an ICB statistic")

@@ -64,6 +64,9 @@ METHOD_DESCRIPTIONS = {
     "sicbl_aggregated": "counts and denominators published for sub-ICB locations, summed over those in the ICB",
     "organisation_hq": "NHS organisations' figures attributed to the ICB where they are headquartered",
     "catchment_apportioned": "NHS trust figures shared among ICBs by the trusts' patient catchments",
+    "catchment_and_organisation_hq": (
+        "acute trusts' figures shared among ICBs by their patient catchments, other trusts' to their HQ's ICB"
+    ),
     "not_aggregable": "no ICB value can be built honestly from the source",
 }
 

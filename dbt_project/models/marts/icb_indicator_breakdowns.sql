@@ -6,6 +6,8 @@ breakdowns as (
     select * from {{ ref('int_icb_nhs_workforce_breakdowns_aggregated') }}
     union all by name
     select * from {{ ref('int_icb_primary_care_workforce_breakdowns_aggregated') }}
+    union all by name
+    select * from {{ ref('int_icb_nhs_estate_breakdowns_apportioned') }}
 ),
 
 icbs as (

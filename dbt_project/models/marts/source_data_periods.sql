@@ -79,6 +79,14 @@ eric_periods as (
         cast(period_start + interval 1 year - interval 1 day as date) as period_end,
         'staging.stg_nhs_eric__trust_returns_2016_17' as period_read_from
     from {{ ref('stg_nhs_eric__trust_returns_2016_17') }}
+    union all
+    select distinct
+        source_id,
+        period,
+        period_start,
+        cast(period_start + interval 1 year - interval 1 day as date) as period_end,
+        'staging.stg_nhs_eric__site_returns_2019_20' as period_read_from
+    from {{ ref('stg_nhs_eric__site_returns_2019_20') }}
 ),
 
 -- The HEEC file gives each figure's reference year (calendar years, as the publisher labels them).

@@ -38,6 +38,10 @@ civic_figures as (
     select * from {{ ref('int_icb_civic_indicators_aggregated') }}
 ),
 
+nhs_estate_figures as (
+    select * from {{ ref('int_icb_nhs_estate_indicators_aggregated') }}
+),
+
 health_figures as (
     -- published ICB values first, rebuilt ones where none was published for the vintage
     select * from {{ ref('int_icb_health_indicators_preferred') }}
@@ -69,6 +73,8 @@ figures as (
     select * from civic_figures
     union all by name
     select * from {{ ref('int_icb_primary_care_workforce_aggregated') }}
+    union all by name
+    select * from nhs_estate_figures
     union all by name
     select * from health_figures
 ),

@@ -57,7 +57,11 @@ final as (
         {{ to_number('electricity_renewable_kwh') }} as electricity_renewable_kwh,
         {{ value_status('electricity_renewable_kwh', source_id) }} as electricity_renewable_kwh_status,
         {{ to_number('non_fossil_renewable_kwh') }} as non_fossil_renewable_kwh,
-        {{ value_status('non_fossil_renewable_kwh', source_id) }} as non_fossil_renewable_kwh_status
+        {{ value_status('non_fossil_renewable_kwh', source_id) }} as non_fossil_renewable_kwh_status,
+        {{ to_number('water_volume_m3') }} as water_volume_m3,
+        {{ value_status('water_volume_m3', source_id) }} as water_volume_m3_status,
+        {{ to_number('parking_spaces') }} as parking_spaces,
+        {{ value_status('parking_spaces', source_id) }} as parking_spaces_status
     from source
 )
 
