@@ -18,11 +18,7 @@ england_totals as (
     select
         period,
         icb_vintage,
-        sum(gross_internal_floor_area_m2) as nhs_trust_gross_internal_floor_area,
-        sum(backlog_maintenance_cost_gbp) as nhs_trust_backlog_maintenance_cost,
         sum(estates_facilities_running_cost_gbp) as nhs_trust_estates_facilities_running_cost,
-        sum(energy_consumed_kwh) as nhs_trust_energy_consumption,
-        sum(energy_cost_gbp) as nhs_trust_energy_cost,
         sum(contracted_out_services_gbp) as nhs_trust_contracted_out_services_value
     from returns
     where attribution_status = 'attributed'
@@ -32,11 +28,7 @@ england_totals as (
 england_long as (
     unpivot england_totals
     on
-    nhs_trust_gross_internal_floor_area,
-    nhs_trust_backlog_maintenance_cost,
     nhs_trust_estates_facilities_running_cost,
-    nhs_trust_energy_consumption,
-    nhs_trust_energy_cost,
     nhs_trust_contracted_out_services_value
     into name indicator_id value england_total
 ),

@@ -1,8 +1,10 @@
 -- The NHS's own weight in each ICS (the "NHS as anchor institution" indicators), one row per ICB, vintage,
 -- indicator and period, in the column layout of the other ICB indicator models.
 --   organisation_hq: a trust's figures all go to the ICB where it is headquartered (ODS parent ICB). Used
---     for trust counts and the ERIC estate, energy and spending figures: buildings, energy bills and
---     contracts sit with the organisation, and catchments exist only for acute trusts.
+--     for trust counts and the ERIC spending and planning figures (estates and facilities running costs,
+--     services contracted out, sustainable development plans): contracts and plans sit with the
+--     organisation. The ERIC estate, energy and carbon figures, which follow acute trusts' catchments, are
+--     int_icb_nhs_estate_indicators_aggregated's (nhs_estate_*).
 --   catchment_apportioned: acute trusts' activity shared across ICBs by where their admitted patients live.
 -- Counts and money are summed; the SDMP share is a sum of numerators over a sum of denominators. For ERIC,
 -- coverage is the share of the ICB's attributed trust returns that have the figure; returns that cannot be
@@ -132,16 +134,8 @@ eric_sums as (
         icb_vintage,
         period,
         count(*) as trust_returns,
-        sum(gross_internal_floor_area_m2) as gross_internal_floor_area_m2,
-        count(gross_internal_floor_area_m2) as gross_internal_floor_area_returns,
-        sum(backlog_maintenance_cost_gbp) as backlog_maintenance_cost_gbp,
-        count(backlog_maintenance_cost_gbp) as backlog_maintenance_cost_returns,
         sum(estates_facilities_running_cost_gbp) as estates_facilities_running_cost_gbp,
         count(estates_facilities_running_cost_gbp) as estates_facilities_running_cost_returns,
-        sum(energy_consumed_kwh) as energy_consumed_kwh,
-        count(energy_consumed_kwh) as energy_consumed_returns,
-        sum(energy_cost_gbp) as energy_cost_gbp,
-        count(energy_cost_gbp) as energy_cost_returns,
         sum(contracted_out_services_gbp) as contracted_out_services_gbp,
         count(contracted_out_services_gbp) as contracted_out_services_returns,
         count(*) filter (where has_sdmp) as trusts_with_sdmp,
@@ -161,16 +155,8 @@ eric_icb_years as (
         eric_periods.source_id,
         eric_periods.collects_contracted_out_services,
         coalesce(eric_sums.trust_returns, 0) as trust_returns,
-        eric_sums.gross_internal_floor_area_m2,
-        eric_sums.gross_internal_floor_area_returns,
-        eric_sums.backlog_maintenance_cost_gbp,
-        eric_sums.backlog_maintenance_cost_returns,
         eric_sums.estates_facilities_running_cost_gbp,
         eric_sums.estates_facilities_running_cost_returns,
-        eric_sums.energy_consumed_kwh,
-        eric_sums.energy_consumed_returns,
-        eric_sums.energy_cost_gbp,
-        eric_sums.energy_cost_returns,
         eric_sums.contracted_out_services_gbp,
         eric_sums.contracted_out_services_returns,
         eric_sums.trusts_with_sdmp,
@@ -187,34 +173,6 @@ eric_figures as (
     select
         icb_code,
         icb_vintage,
-        'nhs_trust_gross_internal_floor_area' as indicator_id,
-        period,
-        period_start,
-        source_id,
-        'organisation_hq' as method,
-        gross_internal_floor_area_m2 as value,
-        cast(null as double) as numerator,
-        cast(null as double) as denominator,
-        coalesce(gross_internal_floor_area_returns / nullif(trust_returns, 0), 0) as coverage
-    from eric_icb_years
-    union all by name
-    select
-        icb_code,
-        icb_vintage,
-        'nhs_trust_backlog_maintenance_cost' as indicator_id,
-        period,
-        period_start,
-        source_id,
-        'organisation_hq' as method,
-        backlog_maintenance_cost_gbp as value,
-        cast(null as double) as numerator,
-        cast(null as double) as denominator,
-        coalesce(backlog_maintenance_cost_returns / nullif(trust_returns, 0), 0) as coverage
-    from eric_icb_years
-    union all by name
-    select
-        icb_code,
-        icb_vintage,
         'nhs_trust_estates_facilities_running_cost' as indicator_id,
         period,
         period_start,
@@ -224,34 +182,6 @@ eric_figures as (
         cast(null as double) as numerator,
         cast(null as double) as denominator,
         coalesce(estates_facilities_running_cost_returns / nullif(trust_returns, 0), 0) as coverage
-    from eric_icb_years
-    union all by name
-    select
-        icb_code,
-        icb_vintage,
-        'nhs_trust_energy_consumption' as indicator_id,
-        period,
-        period_start,
-        source_id,
-        'organisation_hq' as method,
-        energy_consumed_kwh as value,
-        cast(null as double) as numerator,
-        cast(null as double) as denominator,
-        coalesce(energy_consumed_returns / nullif(trust_returns, 0), 0) as coverage
-    from eric_icb_years
-    union all by name
-    select
-        icb_code,
-        icb_vintage,
-        'nhs_trust_energy_cost' as indicator_id,
-        period,
-        period_start,
-        source_id,
-        'organisation_hq' as method,
-        energy_cost_gbp as value,
-        cast(null as double) as numerator,
-        cast(null as double) as denominator,
-        coalesce(energy_cost_returns / nullif(trust_returns, 0), 0) as coverage
     from eric_icb_years
     union all by name
     select
