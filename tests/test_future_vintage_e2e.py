@@ -210,7 +210,11 @@ def test_merged_icb_exact_figures_are_the_ratio_of_its_parts_summed_counts(futur
     joined = merged.join(summed, rsuffix="_parts").join(scale.rename("scale"))
     pd.testing.assert_series_equal(joined["numerator"], joined["numerator_parts"], check_names=False, rtol=1e-9)
     pd.testing.assert_series_equal(joined["denominator"], joined["denominator_parts"], check_names=False, rtol=1e-9)
-    expected = joined["numerator_parts"] / joined["denominator_parts"] * joined["scale"]
+    # where the parts count nothing (no resident of Cornwall or Devon is under an elected mayor) the ratio is 0
+    # whatever the unit's scale, which the parts' zeros cannot show
+    expected = (joined["numerator_parts"] / joined["denominator_parts"] * joined["scale"]).where(
+        joined["numerator_parts"] != 0, 0.0
+    )
     pd.testing.assert_series_equal(joined["value"], expected, check_names=False, rtol=1e-6)
 
 
