@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from filelock import FileLock
 
@@ -72,6 +73,22 @@ def built_warehouse(tmp_path_factory, snapshot_dir, worker_id) -> Path:
                 failure.write_text(str(exc), encoding="utf-8")
                 raise
     return warehouse
+
+
+@pytest.fixture(scope="module")
+def published(built_warehouse: Path):
+    """A read-only connection to the session build's latest release."""
+    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def build(built_warehouse: Path):
+    """A read-only connection to the session build's database (staging and intermediate models too)."""
+    con = duckdb.connect(str(built_warehouse / "build" / "ics_baseline.duckdb"), read_only=True)
+    yield con
+    con.close()
 
 
 def _build_warehouse(warehouse: Path, snapshot_dir: Path) -> Path:

@@ -25,13 +25,6 @@ EXPECTED_ICBS = load_areas().expected_areas("icb")
 
 
 @pytest.fixture(scope="module")
-def published(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
 def build_db(built_warehouse: Path):
     con = duckdb.connect(str(built_warehouse / "build" / "ics_baseline.duckdb"), read_only=True)
     yield con

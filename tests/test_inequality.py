@@ -9,9 +9,6 @@ SII and RII is recomputed from its deciles with numpy's own weighted least squar
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,13 +27,6 @@ OUTCOMES = {
     "households_private_rented_share",
     "fuel_poverty_lilee_share",
 }
-
-
-@pytest.fixture(scope="module")
-def published(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

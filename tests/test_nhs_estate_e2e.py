@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -49,21 +48,6 @@ INDICATOR_COLUMNS = {
         "Hot water consumed (kWh)",
     ],
 }
-# Care trusts with T-codes are English but absent from the ODS trust file: they are in no ICB figure.
-
-
-@pytest.fixture(scope="module")
-def build(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "build" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def published(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

@@ -46,20 +46,6 @@ def workforce(snapshot_dir: Path) -> pd.DataFrame:
     return frame
 
 
-@pytest.fixture(scope="module")
-def build(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "build" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def published(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
 # -- conservation and totals ---------------------------------------------------------------------------------
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,13 +13,6 @@ pytestmark = pytest.mark.e2e
 # the ICBs of each vintage the publisher lists, declared in the registry of areas
 EXPECTED_ICBS = load_areas().expected_areas("icb")
 PEER_GROUP_SIZE = 5
-
-
-@pytest.fixture(scope="module")
-def published(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -35,20 +34,6 @@ FORMER_COUNTIES = {
     "E10000023": (["E06000065"], "The North Yorkshire (Structural Changes) Order 2022 (SI 2022/328)"),
     "E10000027": (["E06000066"], "The Somerset (Structural Changes) Order 2022 (SI 2022/329)"),
 }
-
-
-@pytest.fixture(scope="module")
-def build(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "build" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def published(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

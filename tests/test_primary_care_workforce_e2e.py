@@ -45,13 +45,6 @@ def practices(snapshot_dir) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def published(built_warehouse: Path):
-    con = duckdb.connect(str(built_warehouse / "releases" / "latest" / "ics_baseline.duckdb"), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
 def figures(published) -> pd.DataFrame:
     return published.execute("select * from icb_indicators where source_id = 'heec_gp_workforce_practice_fy'").df()
 

@@ -23,24 +23,9 @@ icb_memberships as (
     select * from {{ ref('int_lsoa21_icb_memberships_unioned') }}
 ),
 
-vintages as (
-    select distinct
-        icb_vintage,
-        {{ icb_vintage_in_force_from('icb_vintage') }} as in_force_from
-    from icb_memberships
-),
-
 ods_vintages as (
     select distinct ods_codes.icb_vintage
     from ods_codes
-),
-
-latest_ods_vintage as (
-    select vintages.icb_vintage
-    from vintages
-    inner join ods_vintages on vintages.icb_vintage = ods_vintages.icb_vintage
-    order by vintages.in_force_from desc nulls last, vintages.icb_vintage desc
-    limit 1
 ),
 
 -- each matched name's ICB and its ODS code (the match is checked against HEEC's ODS codes by a dbt test)
@@ -67,18 +52,19 @@ by_ods_code as (
     inner join ods_codes on name_organisations.icb_ods_code = ods_codes.icb_ods_code
 ),
 
--- the LSOA21s of each name's ICB in the latest vintage with ODS codes
+-- the LSOA21s of each name's ICB in the vintage the names were matched in (int_gp_practice_icb_names_matched:
+-- the latest with ODS codes)
 latest_footprints as (
     select
-        by_ods_code.name_icb_code,
-        by_ods_code.icb_vintage as footprint_vintage,
-        by_ods_code.icb_code as footprint_icb_code,
+        name_matches.icb_code as name_icb_code,
+        name_matches.icb_vintage as footprint_vintage,
+        name_matches.icb_code as footprint_icb_code,
         icb_memberships.lsoa21_code
-    from by_ods_code
-    inner join latest_ods_vintage on by_ods_code.icb_vintage = latest_ods_vintage.icb_vintage
+    from name_matches
     inner join icb_memberships
-        on by_ods_code.icb_code = icb_memberships.icb_code
-        and by_ods_code.icb_vintage = icb_memberships.icb_vintage
+        on name_matches.icb_code = icb_memberships.icb_code
+        and name_matches.icb_vintage = icb_memberships.icb_vintage
+    where name_matches.match_status = 'matched'
 ),
 
 nesting as (

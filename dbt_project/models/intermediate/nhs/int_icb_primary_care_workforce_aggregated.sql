@@ -7,13 +7,7 @@
 -- the share of those practices' patients in practices that reported the staff group. A partial year keeps its
 -- months in the period label (stg_heec__gp_practice_workforce_years).
 
-{% set staff_groups = {
-    'gp_fte': 'primary_care_gp_fte_per_10k_patients',
-    'gp_locum_trainee_fte': 'primary_care_gp_locum_trainee_fte_per_10k_patients',
-    'nurse_fte': 'primary_care_nurse_fte_per_10k_patients',
-    'direct_patient_care_fte': 'primary_care_direct_patient_care_fte_per_10k_patients',
-    'admin_fte': 'primary_care_admin_fte_per_10k_patients',
-} %}
+{% set staff_groups = primary_care_staff_groups() %}
 
 with
 

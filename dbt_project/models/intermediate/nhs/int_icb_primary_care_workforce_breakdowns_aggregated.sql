@@ -8,13 +8,7 @@
 -- is the same ratio over every practice in the file. Attribution to ICBs is that of the ICB figures
 -- (int_gp_practice_workforce_icbs_attributed).
 
-{% set staff_groups = {
-    'gp_fte': 'primary_care_gp_fte_per_10k_patients',
-    'gp_locum_trainee_fte': 'primary_care_gp_locum_trainee_fte_per_10k_patients',
-    'nurse_fte': 'primary_care_nurse_fte_per_10k_patients',
-    'direct_patient_care_fte': 'primary_care_direct_patient_care_fte_per_10k_patients',
-    'admin_fte': 'primary_care_admin_fte_per_10k_patients',
-} %}
+{% set staff_groups = primary_care_staff_groups() %}
 
 with
 

@@ -67,10 +67,7 @@ final as (
         groups.breakdown_value,
         coalesce(trust_fte.fte, 0) as value,
         england.england_value,
-        case
-            when icb_periods.trust_fte_by_catchment > 0 then 'catchment_and_organisation_hq'
-            else 'organisation_hq'
-        end as method,
+        icb_periods.trust_method as method,
         icb_periods.source_id
     from icb_periods
     inner join groups on icb_periods.period = groups.period

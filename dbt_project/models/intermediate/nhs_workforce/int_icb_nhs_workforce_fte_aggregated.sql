@@ -66,6 +66,11 @@ final as (
         periods.source_id,
         coalesce(fte_sums.trust_fte, 0) as trust_fte,
         coalesce(fte_sums.trust_fte_by_catchment, 0) as trust_fte_by_catchment,
+        -- how the ICB's trust figures were made: by catchment where any acute trust's staff reach it
+        case
+            when fte_sums.trust_fte_by_catchment > 0 then 'catchment_and_organisation_hq'
+            else 'organisation_hq'
+        end as trust_method,
         coalesce(fte_sums.ccg_fte, 0) as ccg_fte,
         cast(residents.residents_16_64 as double) as residents_16_64,
         residents.lsoa21s_with_age_bands / residents.lsoa21s as age_band_coverage

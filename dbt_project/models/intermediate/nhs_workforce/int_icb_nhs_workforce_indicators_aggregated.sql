@@ -54,8 +54,7 @@ fte_figures as (
         'nhs_trust_hchs_fte' as indicator_id,
         period,
         source_id,
-        case when trust_fte_by_catchment > 0 then 'catchment_and_organisation_hq' else 'organisation_hq' end
-            as method,
+        trust_method as method,
         trust_fte as value,
         cast(null as double) as numerator,
         cast(null as double) as denominator,
@@ -68,8 +67,7 @@ fte_figures as (
         'nhs_trust_hchs_fte_per_1000_residents_16_64' as indicator_id,
         period,
         source_id,
-        case when trust_fte_by_catchment > 0 then 'catchment_and_organisation_hq' else 'organisation_hq' end
-            as method,
+        trust_method as method,
         1000 * trust_fte / nullif(residents_16_64, 0) as value,
         trust_fte as numerator,
         residents_16_64 as denominator,
@@ -82,9 +80,7 @@ fte_figures as (
         'nhs_trust_hchs_fte_share_of_residents_in_employment' as indicator_id,
         fte.period,
         fte.source_id,
-        case
-            when fte.trust_fte_by_catchment > 0 then 'catchment_and_organisation_hq' else 'organisation_hq'
-        end as method,
+        fte.trust_method as method,
         fte.trust_fte / nullif(residents_in_employment.in_employment, 0) as value,
         fte.trust_fte as numerator,
         residents_in_employment.in_employment as denominator,
@@ -115,9 +111,7 @@ share_figures as (
         'nhs_trust_hchs_fte_' || nationality_groups.nationality_group || '_nationality_share' as indicator_id,
         fte.period,
         fte.source_id,
-        case
-            when fte.trust_fte_by_catchment > 0 then 'catchment_and_organisation_hq' else 'organisation_hq'
-        end as method,
+        fte.trust_method as method,
         coalesce(nationality_sums.fte, 0) / nullif(fte.trust_fte, 0) as value,
         coalesce(nationality_sums.fte, 0) as numerator,
         fte.trust_fte as denominator,
