@@ -7,8 +7,8 @@ process group either a random delay after start (spread over a measured build's 
 the publication's `.staging-*` directory appears. After every kill: earlier releases are byte-identical, any new
 release is complete (manifest.json, every file's sha256), `latest` points at a complete release, no staging
 directory is a release. A final build must succeed and leave no staging directory. Results go to
-bench/results/sigkill.json. tests/test_sigkill.py runs two kills at observed moments (during the publication of a
-one-source rebuild; as a raw step of the following full build starts) and the recovering build in CI.
+bench/results/sigkill.json. bench/fault_sigkill_rebuild.py kills a one-source rebuild and its redo at observed
+moments; CI (tests/test_incremental_e2e.py) kills that rebuild during its publication, then redoes it.
 """
 
 from __future__ import annotations

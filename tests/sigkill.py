@@ -1,6 +1,7 @@
 """SIGKILL a running `ics-baseline build` and check what a reader of the warehouse would then see.
 
-Shared by tests/test_sigkill.py (a few trials in CI) and bench/fault_sigkill.py (the full seeded run). A trial
+Shared by tests/test_incremental_e2e.py (one kill in CI), bench/fault_sigkill_rebuild.py (kills at observed
+moments of a one-source rebuild) and bench/fault_sigkill.py (the full seeded run). A trial
 kills one build at a chosen moment (a delay after start, or a delay after the hidden `.staging-*` directory of the
 publication appears); `check_warehouse` then asserts the publication invariants.
 """

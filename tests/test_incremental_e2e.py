@@ -1,6 +1,13 @@
 """Rebuilds on a real warehouse: nothing to do when nothing changed; one changed source rebuilds only itself and
 what depends on it, and carries the other checks over, while analysts polling `releases/latest` see no error; a
-build that did not publish forces a full rebuild."""
+build that did not publish forces a full rebuild.
+
+The one-source rebuild is first SIGKILLed at a moment read from the warehouse (never after a guessed delay): half
+a second after its release starts being assembled in `.staging-*`. The releases must stay whole and the marker
+must not offer the half-written database as a base; the build after it redoes the same rebuild and publishes, and
+is the rebuild whose figures, checks and readers are checked below. More kills at observed moments are
+bench/fault_sigkill_rebuild.py; kills at seeded random moments of full builds are bench/fault_sigkill.py.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ from pipelines.incremental import MARKER_NAME, code_fingerprint, plan_build, rea
 from pipelines.settings import Settings
 from tests.concurrent_readers import start_readers
 from tests.conftest import PROJECT_ROOT, cli_env, run_cli
-from tests.sigkill import build_command, step_started
+from tests.sigkill import Trial, build_command, check_warehouse, kill_trial, step_started, tree_digest
 from tests.snapshots import REVISED_SOURCE, mirror_with_revised_claimant_counts
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +44,33 @@ def warehouse(built_warehouse, tmp_path_factory) -> Path:
 
 def _latest(warehouse: Path) -> Path:
     return (warehouse / "releases" / "latest").resolve()
+
+
+def _clean_marker(warehouse: Path) -> dict | None:
+    """The build marker, if it says the build database matches a published release (no dirty run)."""
+    path = warehouse / "build" / MARKER_NAME
+    marker = json.loads(path.read_text()) if path.exists() else None
+    return marker if marker is not None and marker.get("dirty_run") is None else None
+
+
+@pytest.fixture(scope="module")
+def revised_snapshot(snapshot_dir, tmp_path_factory) -> Path:
+    """The snapshot with the claimant counts republished (every 2025 rate +0.1 points)."""
+    mirror = tmp_path_factory.mktemp("revised") / "snapshot"
+    assert mirror_with_revised_claimant_counts(snapshot_dir, mirror) > 300
+    return mirror
+
+
+@pytest.fixture(scope="module")
+def killed_while_publishing(warehouse, revised_snapshot) -> dict:
+    """The one-source rebuild, SIGKILLed (its whole process group) half a second after its `.staging-*` appears:
+    the models were rebuilt and the release is half written. `kill_trial` checks that earlier releases are
+    byte-identical and `latest` complete."""
+    before = _latest(warehouse)
+    digest = tree_digest(before)
+    command = build_command(revised_snapshot, warehouse, force=False)
+    trial = kill_trial(Trial(1, "during_publication", 0.5), revised_snapshot, warehouse, build=command)
+    return {"trial": trial, "release": before, "digest": digest, "marker": _clean_marker(warehouse)}
 
 
 def test_a_published_build_leaves_a_marker_of_what_it_read(warehouse):
@@ -87,16 +121,35 @@ def _build_with_readers(snapshot: Path, warehouse: Path, stop_file: Path) -> tup
     return build.returncode, stdout, stderr, reports
 
 
-def test_one_changed_source_rebuilds_only_what_depends_on_it(warehouse, snapshot_dir, tmp_path):
-    """...while analysts read `releases/latest`: none of their queries fails as the new release replaces the old."""
-    revised = mirror_with_revised_claimant_counts(snapshot_dir, tmp_path / "snapshot")
-    assert revised > 300
-    before = _latest(warehouse)
-    returncode, stdout, stderr, readers = _build_with_readers(tmp_path / "snapshot", warehouse, tmp_path / "stop")
+def test_a_rebuild_killed_while_publishing_leaves_the_releases_whole(killed_while_publishing):
+    trial = killed_while_publishing["trial"]
+    assert trial.phase == "publication" and trial.exit_code == -9, trial
+    assert trial.latest == killed_while_publishing["release"].name and not trial.new_complete_release, trial
+    assert trial.staging_left >= 1, trial
+    assert killed_while_publishing["marker"] is None, "a killed run must not leave a clean marker to build on"
+
+
+def test_one_changed_source_rebuilds_only_what_depends_on_it(
+    warehouse, revised_snapshot, killed_while_publishing, tmp_path
+):
+    """...redoing the rebuild that was killed while publishing, while analysts read `releases/latest`: none of their
+    queries fails as the new release replaces the old."""
+    before = killed_while_publishing["release"]
+    assert _latest(warehouse) == before
+    returncode, stdout, stderr, readers = _build_with_readers(revised_snapshot, warehouse, tmp_path / "stop")
     assert returncode == 0, stderr[-3000:]
     assert f"rebuilding {CHANGED_SOURCE} and what depends on them" in stdout
+    # the killed run recorded what it rebuilds before it started, so this build redoes just that
+    assert "redoing run" in stdout and "did not publish" in stdout
     after = _latest(warehouse)
     assert after != before
+    # the killed run's staging is cleared, the release it was replacing is byte-identical, and the marker names
+    # the new release as the clean base of the next build
+    _, latest, staging_left = check_warehouse(warehouse / "releases", {})
+    assert latest == after.name and staging_left == 0
+    assert not list((warehouse / "releases").glob(".latest.*"))
+    assert tree_digest(before) == killed_while_publishing["digest"]
+    assert _clean_marker(warehouse)["release_id"] == after.name
 
     print(json.dumps(readers))
     assert len(readers) == 4 and all(r["queries"] > 0 for r in readers), readers
