@@ -100,17 +100,17 @@ def _build_warehouse(warehouse: Path, snapshot_dir: Path) -> Path:
 
 # The modules that run builds of their own, longest first. Two workers share the run (pyproject.toml: -n 2 --dist
 # loadscope, one module per worker at a time, in the order below): the first module makes the session's snapshot
-# build while the other worker runs the modules that need no build, then the long rebuilds start, so the two
-# workers finish together instead of one waiting on a long module started last.
+# build while the other worker runs the modules that need no build and then the custom areas module, whose full
+# build (the future vintage and the custom areas, tests/test_custom_areas_e2e.py) needs no session build; then the
+# long rebuilds start, so the two workers finish together instead of one waiting on a long module started last.
 REBUILDING_MODULES = [
-    "test_sigkill.py",
-    "test_future_vintage_e2e.py",
     "test_stale_sources_e2e.py",
+    "test_custom_areas_e2e.py",
+    "test_live_publisher_mirror.py",
+    "test_incremental_e2e.py",
     "test_revisions.py",
     "test_bad_input_blocks_publication.py",
-    "test_incremental_e2e.py",
     "test_series_breaks.py",
-    "test_custom_areas_e2e.py",
 ]
 
 

@@ -1,7 +1,18 @@
-"""Custom areas on a real warehouse (`ics-baseline build --areas FILE`): bad files are refused before anything is
-built, naming file, line and code, with the previous release byte-identical; a good file rebuilds only what depends
-on it, and its areas get the figures of every other area type (checked against the ICBs' published counts and the
-publisher's Census file read directly) and a pack (`ics-baseline pack --area`)."""
+"""A boundary vintage is data, and custom areas get every figure: one full build serves both, then the same
+warehouse is rebuilt without the custom areas file.
+
+The build (`build --sources --areas-registry --areas`) has a synthetic April 2027 ICB vintage (ICB27) made at test
+time from the snapshot (two neighbouring ICB26s, Cornwall and the Isles of Scilly and Devon, merged into one new
+ICB; one new entry per new file in a copy of sources.yaml, one new vintage row in a copy of areas.yaml) and a
+custom areas file. It publishes with no change of code, expectation or test. The truths it is checked against are
+the publisher's ICB26 lookup and boundary file and Census file read with pandas, and the ICB figures of the same
+build: a merged ICB's (or a custom area's) exact LSOA sums are the sums of its parts' counts, and an ICB the merger
+left alone has its ICB26 figures.
+
+Custom areas (`ics-baseline build --areas FILE`): bad files are refused before anything is built, naming file,
+line and code, with the previous release byte-identical; a changed file (here: removed) rebuilds only what depends
+on it; custom areas get a pack (`ics-baseline pack --area`).
+"""
 
 from __future__ import annotations
 
@@ -16,13 +27,21 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 
-from pipelines.areas import load_areas
+from pipelines.areas import AREAS_FILE, load_areas
 from pipelines.incremental import MARKER_NAME
+from pipelines.registry import load_registry
 from tests.conftest import PROJECT_ROOT, cli_env, run_cli
 from tests.test_custom_areas import BAD_CASES, BAD_FILES
 
 pytestmark = pytest.mark.e2e
+
+ICB26_LOOKUP = "lookups/DERIVED_lsoa21_icb26_apr2026.csv"
+ICB26_BOUNDARIES = "boundaries/ICB_April_2026_EN_BSC.geojson"
+MERGED = ("E54000036", "E54000037")  # Cornwall and the Isles of Scilly; Devon (neighbours in the South West)
+NEW_CODE, NEW_NAME = "E54999999", "NHS Peninsula Integrated Care Board"
+LOOKUP_ID, BOUNDARIES_ID = "synthetic_lsoa21_icb27_lookup", "synthetic_icb27_boundaries"
 
 # Two whole ICB26s (neighbours, though nothing depends on it): their union must give the ratio of summed counts.
 COALITION_ICB26S = ("E54000029", "E54000030")
@@ -31,15 +50,300 @@ COALITION_ICB26S = ("E54000029", "E54000030")
 HALTON_LSOAS = ("E01012392", "E01012393", "E01012395", "E01012411")
 HARTLEPOOL_LSOA = "E01011954"
 TENURE_FILE = "census2021_lsoa21/census2021_ts054_tenure_lsoa21_ew.csv"
-ICB26_LOOKUP_FILE = "lookups/DERIVED_lsoa21_icb26_apr2026.csv"
+
+
+def _write_future_vintage(snapshot_dir: Path, root: Path) -> tuple[Path, Path, Path]:
+    """A mirror (the snapshot plus the two new files), and copies of both registries with the new vintage."""
+    mirror = root / "snapshot"
+    mirror.mkdir()
+    for entry in snapshot_dir.iterdir():
+        (mirror / entry.name).symlink_to(entry)
+    future = mirror / "future"
+    future.mkdir()
+
+    lookup = pd.read_csv(snapshot_dir / ICB26_LOOKUP, dtype=str)
+    merged = lookup["icb26_code"].isin(MERGED)
+    icb27 = lookup[["lsoa21_code", "icb26_code", "icb26_name"]].rename(
+        columns={"icb26_code": "icb27_code", "icb26_name": "icb27_name"}
+    )
+    icb27.loc[merged, ["icb27_code", "icb27_name"]] = [NEW_CODE, NEW_NAME]
+    icb27.to_csv(future / "lsoa21_icb27_apr2027.csv", index=False)
+
+    boundaries = json.loads((snapshot_dir / ICB26_BOUNDARIES).read_text(encoding="utf-8"))
+    features, polygons = [], []
+    for feature in boundaries["features"]:
+        properties, geometry = feature["properties"], feature["geometry"]
+        if properties["ICB26CD"] in MERGED:
+            polygons += geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+            continue
+        features.append({**feature, "properties": {"ICB27CD": properties["ICB26CD"], "ICB27NM": properties["ICB26NM"]}})
+    features.append(
+        {
+            "type": "Feature",
+            "properties": {"ICB27CD": NEW_CODE, "ICB27NM": NEW_NAME},
+            "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+        }
+    )
+    (future / "ICB_April_2027_EN_BSC.geojson").write_text(
+        json.dumps({**boundaries, "features": features}), encoding="utf-8"
+    )
+
+    sources = yaml.safe_load((PROJECT_ROOT / "sources.yaml").read_text(encoding="utf-8"))
+    template = next(s for s in sources["sources"] if s["id"] == "derived_lsoa21_icb26_lookup")
+    sources["sources"] += [
+        {
+            **{k: template[k] for k in ("publisher", "licence", "domain", "cadence", "live", "format")},
+            "id": LOOKUP_ID,
+            "title": "LSOA (2021) to ICB (April 2027), synthetic: two ICB26s merged (tests)",
+            "geography": {"level": "lookup", "code_vintage": "LSOA21/ICB27"},
+            "snapshot_path": "future/lsoa21_icb27_apr2027.csv",
+            "columns": {"lsoa21_code": ["lsoa21_code"], "icb27_code": ["icb27_code"], "icb27_name": ["icb27_name"]},
+        },
+        {
+            **{k: template[k] for k in ("publisher", "licence", "domain", "cadence", "live")},
+            "id": BOUNDARIES_ID,
+            "title": "ICB (April 2027) boundaries, synthetic: two ICB26s merged (tests)",
+            "geography": {"level": "icb", "code_vintage": "ICB27"},
+            "snapshot_path": "future/ICB_April_2027_EN_BSC.geojson",
+            "format": {"type": "geojson"},
+            "columns": {"icb27_code": ["ICB27CD"], "icb27_name": ["ICB27NM"], "geometry": ["geometry"]},
+        },
+    ]
+    sources_file = root / "sources.yaml"
+    sources_file.write_text(yaml.safe_dump(sources, sort_keys=False), encoding="utf-8")
+
+    areas = yaml.safe_load(AREAS_FILE.read_text(encoding="utf-8"))
+    areas["area_types"]["icb"]["vintages"]["ICB27"] = {
+        "label": "April 2027 boundaries (synthetic)",
+        "expected_areas": int(icb27["icb27_code"].nunique()),
+        "in_force_from": "2027-04-01",
+        "membership": {
+            "lookup": {"source": LOOKUP_ID, "lsoa": "lsoa21_code", "code": "icb27_code", "name": "icb27_name"}
+        },
+        "boundaries": {
+            "file": {"source": BOUNDARIES_ID, "code": "icb27_code", "name": "icb27_name", "vintage": "ICB27"}
+        },
+    }
+    areas_file = root / "areas.yaml"
+    areas_file.write_text(yaml.safe_dump(areas, sort_keys=False), encoding="utf-8")
+    return mirror, sources_file, areas_file
 
 
 @pytest.fixture(scope="module")
-def warehouse(built_warehouse, tmp_path_factory) -> Path:
-    """A private copy of the session's built warehouse: the custom areas build is an incremental one on it."""
-    copy = tmp_path_factory.mktemp("custom_areas") / "warehouse"
-    shutil.copytree(built_warehouse, copy, symlinks=True)
-    return copy
+def areas_file(snapshot_dir, tmp_path_factory) -> Path:
+    icb26 = pd.read_csv(snapshot_dir / ICB26_LOOKUP, dtype=str)
+    coalition = icb26[icb26.icb26_code.isin(COALITION_ICB26S)].lsoa21_code.sort_values()
+    assert len(coalition) > 2000
+    rows = [("coalition", "LONDON_EAST_SE", "East and South East London coalition", code) for code in coalition]
+    rows += [("pcn", "PCN_HALTON", "Halton West PCN", code) for code in (*HALTON_LSOAS, HARTLEPOOL_LSOA)]
+    # the same LSOA may be in an area of another set
+    rows += [("pcn", "PCN_HALTON_B", "Halton B PCN", "E01012374")]
+    path = tmp_path_factory.mktemp("areas") / "my areas.csv"
+    pd.DataFrame(rows, columns=["area_set", "area_code", "area_name", "lsoa21_code"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def shared_build(tmp_path_factory, snapshot_dir, areas_file) -> dict:
+    """The module's one full build: the future vintage in copies of both registries, and the custom areas file."""
+    root = tmp_path_factory.mktemp("future_vintage")
+    mirror, sources_file, areas_registry = _write_future_vintage(snapshot_dir, root)
+    warehouse = root / "warehouse"
+    built = {
+        "warehouse": warehouse,
+        "mirror": mirror,
+        "sources_file": sources_file,
+        "areas_registry": areas_registry,
+        "registries": ("--sources", str(sources_file), "--areas-registry", str(areas_registry)),
+    }
+    # a cold build with packs: 3-6 min alone, longer beside the suite's other builds
+    result = _build(built, "--areas", str(areas_file), timeout=1800)
+    if result.returncode != 0:
+        pytest.fail(f"build failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}")
+    # resolved now: the last test rebuilds the warehouse without the file, which moves `latest`
+    return built | {"release": (warehouse / "releases" / "latest").resolve()}
+
+
+def _build(built: dict, *extra: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """`ics-baseline build` of the module's warehouse, with its mirror and registries."""
+    where = ("--snapshot", str(built["mirror"]), "--warehouse", str(built["warehouse"]))
+    return run_cli("build", *where, *built["registries"], *extra, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def future(shared_build, snapshot_dir) -> dict:
+    return {
+        "release": shared_build["release"],
+        "areas": load_areas(shared_build["areas_registry"], load_registry(shared_build["sources_file"])),
+        "lookup": pd.read_csv(snapshot_dir / ICB26_LOOKUP, dtype=str),
+        "boundaries": json.loads((snapshot_dir / ICB26_BOUNDARIES).read_text(encoding="utf-8")),
+    }
+
+
+@pytest.fixture(scope="module")
+def warehouse(shared_build) -> Path:
+    return shared_build["warehouse"]
+
+
+@pytest.fixture(scope="module")
+def custom_build(shared_build) -> dict:
+    """The release with the custom areas (the module's full build)."""
+    return {"release": shared_build["release"]}
+
+
+@pytest.fixture(scope="module")
+def without_file_build(shared_build) -> dict:
+    """The same warehouse rebuilt without the custom areas file: a changed input like any other."""
+    before = shared_build["release"]
+    result = _build(shared_build)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    after = (shared_build["warehouse"] / "releases" / "latest").resolve()
+    assert after != before
+    return {"stdout": result.stdout, "before": before, "release": after}
+
+
+# -- a future boundary vintage --------------------------------------------------------------------------------
+
+
+def _query_future(future: dict, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(future["release"] / "ics_baseline.duckdb"), read_only=True) as con:
+        return con.sql(sql).df()
+
+
+def test_the_new_vintage_has_every_icb_of_its_lookup(future):
+    icbs = _query_future(future, "select * from icbs where icb_vintage = 'ICB27'").set_index("icb_code")
+    expected = future["areas"].expected_areas("icb")["ICB27"]
+    assert len(icbs) == expected == 35
+    counts = future["lookup"].loc[future["lookup"]["lsoa21_code"].str.startswith("E01"), "icb26_code"].value_counts()
+    assert icbs.loc[NEW_CODE, "lsoa21_count"] == counts[list(MERGED)].sum()
+    assert icbs.loc[NEW_CODE, "icb_name"] == NEW_NAME
+    # the merged ICB stays in its parts' NHS region
+    region = _query_future(
+        future, f"select distinct nhs_region_code from icbs where icb_code in {MERGED} and icb_vintage = 'ICB26'"
+    )
+    assert icbs.loc[NEW_CODE, "nhs_region_code"] == region["nhs_region_code"].item()
+    assert icbs["nhs_region_code"].notna().all()
+    # every place and neighbourhood knows its ICB in the new vintage too
+    areas = _query_future(
+        future,
+        """
+        select area_type, count(distinct area_code) as areas, count(distinct icb_code) as icbs from areas
+        where icb_vintage = 'ICB27' group by 1
+        """,
+    ).set_index("area_type")
+    expected_places = {t: future["areas"].expected_areas(t) for t in ("lad", "msoa")}
+    assert areas.loc["lad", "areas"] == expected_places["lad"]["LAD24"]
+    assert areas.loc["msoa", "areas"] == expected_places["msoa"]["MSOA21"]
+    assert (areas.loc[["lad", "msoa"], "icbs"] == 35).all()
+
+
+def test_the_new_vintage_gets_every_indicator_of_icb26(future):
+    per_icb = _query_future(
+        future,
+        """
+        select icb_vintage, indicator_id, period, count(*) as icbs, count(value) as icbs_with_value
+        from icb_indicators where icb_vintage in ('ICB26', 'ICB27') group by all
+        """,
+    )
+    icb26 = per_icb[per_icb["icb_vintage"] == "ICB26"].set_index(["indicator_id", "period"])
+    icb27 = per_icb[per_icb["icb_vintage"] == "ICB27"].set_index(["indicator_id", "period"])
+    assert set(icb27.index) == set(icb26.index)
+    icb26 = icb26.loc[icb27.index]
+    # one ICB fewer: no indicator loses a figure or a value anywhere but where the two ICB26s merged
+    assert (icb27["icbs"] <= 35).all() and (icb27["icbs"] >= icb26["icbs"] - 1).all()
+    assert (icb27["icbs_with_value"] >= icb26["icbs_with_value"] - 1).all()
+    assert (icb27["icbs"] == 35).mean() > 0.9
+
+
+def test_merged_icb_exact_figures_are_the_ratio_of_its_parts_summed_counts(future):
+    figures = _query_future(
+        future,
+        f"""
+        select icb_vintage, icb_code, indicator_id, period, value, numerator, denominator
+        from icb_indicators
+        where method = 'lsoa_exact' and numerator is not null and denominator > 0
+            and (
+                (icb_vintage = 'ICB26' and icb_code in {MERGED})
+                or (icb_vintage = 'ICB27' and icb_code = '{NEW_CODE}')
+            )
+        """,
+    )
+    parts = figures[figures["icb_vintage"] == "ICB26"].groupby(["indicator_id", "period"])
+    summed = parts[["numerator", "denominator"]].sum()
+    # the unit's scale (a share, a percentage, per 1,000) as the parts publish it
+    scale = parts.apply(
+        lambda g: (g["value"] / (g["numerator"] / g["denominator"]))[g["numerator"] > 0].median(), include_groups=False
+    )
+    merged = figures[figures["icb_vintage"] == "ICB27"].set_index(["indicator_id", "period"])
+    assert len(merged) >= 20 and set(merged.index) == set(summed.index)
+    joined = merged.join(summed, rsuffix="_parts").join(scale.rename("scale"))
+    pd.testing.assert_series_equal(joined["numerator"], joined["numerator_parts"], check_names=False, rtol=1e-9)
+    pd.testing.assert_series_equal(joined["denominator"], joined["denominator_parts"], check_names=False, rtol=1e-9)
+    # where the parts count nothing (no resident of Cornwall or Devon is under an elected mayor) the ratio is 0
+    # whatever the unit's scale, which the parts' zeros cannot show
+    expected = (joined["numerator_parts"] / joined["denominator_parts"] * joined["scale"]).where(
+        joined["numerator_parts"] != 0, 0.0
+    )
+    pd.testing.assert_series_equal(joined["value"], expected, check_names=False, rtol=1e-6)
+
+
+def test_icbs_the_merger_left_alone_keep_their_icb26_figures(future):
+    figures = _query_future(
+        future,
+        """
+        select icb_vintage, icb_code, indicator_id, period, value, numerator, denominator
+        from icb_indicators where method = 'lsoa_exact' and icb_vintage in ('ICB26', 'ICB27')
+        """,
+    )
+    keys = ["icb_code", "indicator_id", "period"]
+    icb26 = figures[(figures["icb_vintage"] == "ICB26") & ~figures["icb_code"].isin(MERGED)].set_index(keys)
+    icb27 = figures[(figures["icb_vintage"] == "ICB27") & (figures["icb_code"] != NEW_CODE)].set_index(keys)
+    assert len(icb27) >= 34 * 20 and set(icb27.index) == set(icb26.index)
+    icb26 = icb26.loc[icb27.index]
+    for column in ("value", "numerator", "denominator"):
+        pd.testing.assert_series_equal(icb27[column], icb26[column], check_names=False, rtol=1e-9)
+
+
+def test_the_new_vintage_is_compared_and_has_peers(future):
+    comparisons = _query_future(
+        future,
+        """
+        select count(*) as rows, count(england_value) as with_england, count(region_value) as with_region,
+            max(rank_of) as most_ranked, count(distinct icb_code) as icbs
+        from icb_indicator_comparisons where icb_vintage = 'ICB27'
+        """,
+    ).iloc[0]
+    assert comparisons["icbs"] == 35 and comparisons["most_ranked"] == 35
+    assert comparisons["with_england"] > 0.9 * comparisons["rows"]
+    assert comparisons["with_region"] > 0
+    peers = _query_future(
+        future, "select icb_code, count(*) as peers from icb_peers where icb_vintage = 'ICB27' group by 1"
+    )
+    assert len(peers) == 35 and (peers["peers"] == 5).all()
+
+
+def test_the_new_vintage_is_drawn_with_its_own_boundaries(future):
+    boundaries = _query_future(
+        future, "select * from boundaries where icb_vintage = 'ICB27' and area_type = 'icb'"
+    ).set_index("area_code")
+    assert len(boundaries) == 35 and set(boundaries["boundary_vintage"]) == {"ICB27"}
+    assert boundaries["geometry_geojson"].notna().all()
+    merged = json.loads(boundaries.loc[NEW_CODE, "geometry_geojson"])
+    parts = [f["geometry"] for f in future["boundaries"]["features"] if f["properties"]["ICB26CD"] in MERGED]
+    polygons = sum(len(g["coordinates"]) if g["type"] == "MultiPolygon" else 1 for g in parts)
+    assert merged["type"] == "MultiPolygon" and len(merged["coordinates"]) == polygons
+
+
+def test_a_vintage_in_force_next_year_gets_packs(future):
+    packs = sorted((future["release"] / "packs" / "icb27").glob("*.html"))
+    assert len(packs) == 35
+    merged = [p for p in packs if p.name.startswith(NEW_CODE)]
+    assert len(merged) == 1 and NEW_NAME in merged[0].read_text(encoding="utf-8")
+    assert (future["release"] / "packs" / "icb27" / merged[0].name.replace(".html", ".xlsx")).is_file()
+    assert (future["release"] / "csv" / "icb27.zip").is_file()
+
+
+# -- custom areas ---------------------------------------------------------------------------------------------
 
 
 def _release_hashes(warehouse: Path) -> dict[str, str]:
@@ -53,36 +357,10 @@ def _release_hashes(warehouse: Path) -> dict[str, str]:
     return hashes | {"latest ->": str((releases / "latest").resolve().name)}
 
 
-@pytest.fixture(scope="module")
-def areas_file(snapshot_dir, tmp_path_factory) -> Path:
-    icb26 = pd.read_csv(snapshot_dir / ICB26_LOOKUP_FILE, dtype=str)
-    coalition = icb26[icb26.icb26_code.isin(COALITION_ICB26S)].lsoa21_code.sort_values()
-    assert len(coalition) > 2000
-    rows = [("coalition", "LONDON_EAST_SE", "East and South East London coalition", code) for code in coalition]
-    rows += [("pcn", "PCN_HALTON", "Halton West PCN", code) for code in (*HALTON_LSOAS, HARTLEPOOL_LSOA)]
-    # the same LSOA may be in an area of another set
-    rows += [("pcn", "PCN_HALTON_B", "Halton B PCN", "E01012374")]
-    path = tmp_path_factory.mktemp("areas") / "my areas.csv"
-    pd.DataFrame(rows, columns=["area_set", "area_code", "area_name", "lsoa21_code"]).to_csv(path, index=False)
-    return path
-
-
-def _build(warehouse: Path, snapshot_dir: Path, *extra: str) -> subprocess.CompletedProcess:
-    return run_cli("build", "--snapshot", str(snapshot_dir), "--warehouse", str(warehouse), *extra, timeout=900)
-
-
-def test_without_an_areas_file_a_build_has_the_registrys_areas_only(built_warehouse):
-    release = (built_warehouse / "releases" / "latest").resolve()
-    types = set(_query(release, "select distinct area_type from areas").area_type)
-    assert types == set(load_areas().area_types)
-    marker = json.loads((built_warehouse / "build" / MARKER_NAME).read_text())
-    assert marker["inputs"]["custom_areas"] == "none"
-
-
 @pytest.mark.parametrize("name", sorted(BAD_CASES))
-def test_a_bad_areas_file_is_refused_by_file_line_and_code_and_nothing_changes(warehouse, snapshot_dir, name):
+def test_a_bad_areas_file_is_refused_by_file_line_and_code_and_nothing_changes(shared_build, warehouse, name):
     before, marker = _release_hashes(warehouse), (warehouse / "build" / MARKER_NAME).read_bytes()
-    result = _build(warehouse, snapshot_dir, "--areas", str(BAD_FILES / name))
+    result = _build(shared_build, "--areas", str(BAD_FILES / name))
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stderr.splitlines()
     path = str(BAD_FILES / name)
@@ -94,7 +372,9 @@ def test_a_bad_areas_file_is_refused_by_file_line_and_code_and_nothing_changes(w
     assert "full build" not in result.stdout and "rebuilding" not in result.stdout
 
 
-def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it_before_dbt(warehouse, tmp_path):
+def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it_before_dbt(
+    shared_build, warehouse, tmp_path
+):
     """The raw/custom_areas asset checks the codes against the LSOA lookup the build loaded, as a Dagster
     deployment runs it (ICS_BASELINE_CUSTOM_AREAS_FILE, no CLI check first): no model runs and nothing is published."""
     before, marker = _release_hashes(warehouse), (warehouse / "build" / MARKER_NAME).read_bytes()
@@ -104,7 +384,15 @@ def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it
         "import json; from pipelines.cli import run_build;"
         " print(json.dumps(run_build(changed_sources=('custom_areas',))))"
     )
-    env = cli_env({"ICS_BASELINE_WAREHOUSE_DIR": str(warehouse), "ICS_BASELINE_CUSTOM_AREAS_FILE": str(bad)})
+    env = cli_env(
+        {
+            "ICS_BASELINE_WAREHOUSE_DIR": str(warehouse),
+            "ICS_BASELINE_SNAPSHOT_DIR": str(shared_build["mirror"]),
+            "ICS_BASELINE_SOURCES_FILE": str(shared_build["sources_file"]),
+            "ICS_BASELINE_AREAS_FILE": str(shared_build["areas_registry"]),
+            "ICS_BASELINE_CUSTOM_AREAS_FILE": str(bad),
+        }
+    )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
     )
@@ -119,32 +407,6 @@ def test_a_dagster_deployment_reads_the_file_from_the_environment_and_refuses_it
     assert _release_hashes(warehouse) == before
     # nothing wrote the build database: the next build is still an incremental one
     assert (warehouse / "build" / MARKER_NAME).read_bytes() == marker
-
-
-@pytest.fixture(scope="module")
-def custom_build(warehouse, snapshot_dir, areas_file) -> dict:
-    before = (warehouse / "releases" / "latest").resolve()
-    result = _build(warehouse, snapshot_dir, "--areas", str(areas_file))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    after = (warehouse / "releases" / "latest").resolve()
-    assert after != before
-    return {"stdout": result.stdout, "before": before, "release": after}
-
-
-def test_a_changed_areas_file_rebuilds_only_what_depends_on_it(warehouse, custom_build):
-    assert "rebuilding custom_areas and what depends on them" in custom_build["stdout"]
-    events = [json.loads(line) for line in (warehouse / "logs" / "build-events.jsonl").read_text().splitlines()]
-    materialised = {e["asset"] for e in events if e["event"] == "ASSET_MATERIALIZATION"}
-    assert {a for a in materialised if a.startswith("raw/")} == {"raw/custom_areas"}
-    assert "intermediate/int_lsoa21_area_memberships_unioned" in materialised
-    assert "marts/area_indicators" in materialised
-    # the ICBs' memberships come from the registry's alone: they are not rebuilt, and no ICB figure moves
-    assert "intermediate/int_lsoa21_icb_memberships_unioned" not in materialised
-    assert "intermediate/int_lsoa21_area_memberships_listed" not in materialised
-    for table in ("icb_indicators", "icb_indicator_comparisons", "icbs"):
-        _assert_same_figures(custom_build["before"], custom_build["release"], table, "true")
-    marker = json.loads((warehouse / "build" / MARKER_NAME).read_text())
-    assert marker["release_id"] == custom_build["release"].name and marker["inputs"]["custom_areas"] != "none"
 
 
 def _assert_same_figures(before: Path, after: Path, table: str, where: str) -> None:
@@ -268,14 +530,29 @@ def test_pack_area_writes_a_workbook_and_report_for_a_custom_area(custom_build, 
     assert unknown.returncode == 2 and "no area NOWHERE" in unknown.stderr
 
 
-def test_a_build_without_the_file_drops_the_custom_areas_and_rebuilds_only_them(warehouse, snapshot_dir, custom_build):
-    """Last: the file removed is a changed input like any other, and the release is the registry's areas again."""
-    result = _build(warehouse, snapshot_dir)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    assert "rebuilding custom_areas and what depends on them" in result.stdout
-    release = (warehouse / "releases" / "latest").resolve()
-    assert set(_query(release, "select distinct area_type from areas").area_type) == set(load_areas().area_types)
-    for table in ("area_indicators", "area_indicator_comparisons"):
-        _assert_same_figures(custom_build["release"], release, table, "area_type not in ('pcn', 'coalition')")
+def test_a_changed_areas_file_rebuilds_only_what_depends_on_it(warehouse, without_file_build):
+    """The file removed: only the custom areas and what depends on them are rebuilt (last in the module: the
+    build moves `latest`)."""
+    assert "rebuilding custom_areas and what depends on them" in without_file_build["stdout"]
+    events = [json.loads(line) for line in (warehouse / "logs" / "build-events.jsonl").read_text().splitlines()]
+    materialised = {e["asset"] for e in events if e["event"] == "ASSET_MATERIALIZATION"}
+    assert {a for a in materialised if a.startswith("raw/")} == {"raw/custom_areas"}
+    assert "intermediate/int_lsoa21_area_memberships_unioned" in materialised
+    assert "marts/area_indicators" in materialised
+    # the ICBs' memberships come from the registry's alone: they are not rebuilt, and no ICB figure moves
+    assert "intermediate/int_lsoa21_icb_memberships_unioned" not in materialised
+    assert "intermediate/int_lsoa21_area_memberships_listed" not in materialised
+    for table in ("icb_indicators", "icb_indicator_comparisons", "icbs"):
+        _assert_same_figures(without_file_build["before"], without_file_build["release"], table, "true")
     marker = json.loads((warehouse / "build" / MARKER_NAME).read_text())
-    assert marker["inputs"]["custom_areas"] == "none"
+    assert marker["release_id"] == without_file_build["release"].name and marker["inputs"]["custom_areas"] == "none"
+
+
+def test_a_build_without_the_file_drops_the_custom_areas(shared_build, without_file_build):
+    """Without an areas file a build has the registry's areas only (the session's build says so in its marker too:
+    tests/test_incremental_e2e.py)."""
+    release = without_file_build["release"]
+    registry = load_areas(shared_build["areas_registry"], load_registry(shared_build["sources_file"]))
+    assert set(_query(release, "select distinct area_type from areas").area_type) == set(registry.area_types)
+    for table in ("area_indicators", "area_indicator_comparisons"):
+        _assert_same_figures(without_file_build["before"], release, table, "area_type not in ('pcn', 'coalition')")
