@@ -72,12 +72,34 @@ def _require_no_query(url: str, why: str) -> str:
     return url
 
 
+class LiveVerification(_Strict):
+    """Where what the publisher serves at the live URL was established (issue 14, "Live readiness"): the day it was
+    checked, the publisher's format (file type, sheet, header row, code columns, paging) and the stored pages,
+    documentation or code that show it. `checked_on` is empty for a source not verified, and `reason` then says
+    why. (Not `on`: YAML 1.1 reads that key as a boolean.)"""
+
+    checked_on: date | None = None
+    publisher_format: str
+    evidence: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _verified_or_reasoned(self) -> LiveVerification:
+        if self.checked_on is not None and not self.evidence:
+            raise ValueError("a verified live source names its evidence")
+        if self.checked_on is None and not self.reason:
+            raise ValueError("an unverified live source says why (reason)")
+        return self
+
+
 class _LiveBase(_Strict):
-    """What every live access has: the publisher URL, an optional landing page and notes."""
+    """What every live access has: the publisher URL, an optional landing page and notes, and the evidence of what
+    the publisher serves there."""
 
     url: str
     landing_page: str | None = None
     notes: str | None = None
+    verified: LiveVerification | None = None
 
     @field_validator("url")
     @classmethod
