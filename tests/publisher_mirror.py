@@ -69,6 +69,7 @@ class PublisherMirror(RecordingHTTPServer):
     def __init__(self) -> None:
         super().__init__("127.0.0.1", _Handler)
         self.routes: dict[str, Route] = {}
+        self.served: dict[str, Path] = {}  # source id -> the file in its publisher's layout
         self.unavailable: set[str] = set()
         self.bad_data: set[str] = set()
 
@@ -253,6 +254,7 @@ def mirror_registry(raw: dict, registry: Registry, mirror: PublisherMirror, snap
         access = source.live
         live = entry["live"]
         artefact = publisher_file(source, snapshot_dir, workdir)
+        mirror.served[source.id] = artefact
         if isinstance(access, ArcGisFeatureServiceAccess):
             mirror.add(access.url, Route(source.id, layer=_layer(access, artefact)))
         elif isinstance(access, GovUkAssetAccess):
