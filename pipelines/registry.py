@@ -124,7 +124,7 @@ class PublisherLayout(_Strict):
 
 
 class LiveVerification(_Strict):
-    """Where what the publisher serves at the live URL was established (issue 14, "Live readiness"): the day it was
+    """Where what the publisher serves at the live URL was established ("Live readiness" in the README): the day it was
     checked, the publisher's format (file type, sheet, header row, code columns, paging) and the stored pages,
     documentation or code that show it. `checked_on` is empty for a source not verified, and `reason` then says
     why. (Not `on`: YAML 1.1 reads that key as a boolean.)"""
