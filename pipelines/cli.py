@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -377,7 +378,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
         console.print(f"[red]no such source in {settings.sources_file}:[/red] {', '.join(unknown)}")
         return EXIT_USAGE
     if args.live:
-        return _check_live_layouts(console, selected, policy)
+        # A dry run retries once, not three times: an unreachable publisher should not hold the table for minutes.
+        dry_run = dataclasses.replace(policy, attempts=2, connect_timeout=args.timeout)
+        return _check_live_layouts(console, selected, dry_run)
     with requests.Session() as session:
         results = [probe_source(source, policy, session, timeout=args.timeout) for source in selected]
     rows = [[r.source_id, "ok" if r.ok else "FAILED", f"{r.seconds:.1f}s", r.detail] for r in results]
