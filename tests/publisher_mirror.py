@@ -17,6 +17,8 @@ import io
 import json
 import math
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pandas as pd
+import yaml
 
 from pipelines.readers import r_column_text, read_source
 from pipelines.registry import (
@@ -35,8 +38,9 @@ from pipelines.registry import (
     OnsCensusObservationsAccess,
     Registry,
     Source,
+    load_registry,
 )
-from tests.http_fixtures import RecordingHTTPServer
+from tests.http_fixtures import RecordingHTTPServer, running
 
 # The ONS portal's layers answer at most this many records per request (and fewer if asked).
 MAX_RECORD_COUNT = 2000
@@ -330,3 +334,19 @@ def _layer(access: ArcGisFeatureServiceAccess, artefact: Path) -> ArcGisLayer:
     frame = pd.read_csv(artefact, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rows = [{k: (v if v != "" else None) for k, v in row.items()} for row in frame.to_dict(orient="records")]
     return ArcGisLayer(rows=rows)
+
+
+@contextmanager
+def serving(
+    sources_file: Path, snapshot_dir: Path, workdir: Path, only: set[str] | None = None
+) -> Iterator[tuple[PublisherMirror, Path]]:
+    """A running mirror of the registry's sources (or `only` these), and a sources.yaml whose live URLs point at it."""
+    registry = load_registry(sources_file)
+    raw = yaml.safe_load(sources_file.read_text(encoding="utf-8"))
+    if only is not None:
+        raw["sources"] = [entry for entry in raw["sources"] if entry["id"] in only]
+    with running(PublisherMirror()) as server:
+        live_raw = mirror_registry(raw, registry, server, snapshot_dir, workdir)
+        mirrored = workdir / "sources.yaml"
+        mirrored.write_text(yaml.safe_dump(live_raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        yield server, mirrored

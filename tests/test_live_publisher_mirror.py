@@ -18,13 +18,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from pipelines.readers import read_source
 from pipelines.registry import load_registry
-from tests.conftest import PROJECT_ROOT, run_cli
-from tests.http_fixtures import running
-from tests.publisher_mirror import PublisherMirror, mirror_registry
+from tests.conftest import PROJECT_ROOT, run_live_build
+from tests.publisher_mirror import PublisherMirror, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -38,14 +36,8 @@ TOLERANCE = 1e-9  # floating-point summation order only: relative, or absolute b
 @pytest.fixture(scope="module")
 def mirror(snapshot_dir, tmp_path_factory) -> Iterator[tuple[PublisherMirror, Path]]:
     """The running mirror, and a sources.yaml whose live URLs point at it (paths and queries unchanged)."""
-    registry = load_registry(PROJECT_ROOT / "sources.yaml")
-    raw = yaml.safe_load((PROJECT_ROOT / "sources.yaml").read_text(encoding="utf-8"))
-    workdir = tmp_path_factory.mktemp("publisher_files")
-    with running(PublisherMirror()) as server:
-        live_raw = mirror_registry(raw, registry, server, snapshot_dir, workdir)
-        sources_file = workdir / "sources.yaml"
-        sources_file.write_text(yaml.safe_dump(live_raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        yield server, sources_file
+    with serving(PROJECT_ROOT / "sources.yaml", snapshot_dir, tmp_path_factory.mktemp("publisher_files")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -54,16 +46,7 @@ def live_build(mirror, built_warehouse, tmp_path_factory) -> dict:
     warehouse = tmp_path_factory.mktemp("live_mirror") / "warehouse"
     shutil.copytree(built_warehouse, warehouse, symlinks=True)
     snapshot_release = (warehouse / "releases" / "latest").resolve()
-    result = run_cli(
-        "build",
-        "--live",
-        "--sources",
-        str(sources_file),
-        "--warehouse",
-        str(warehouse),
-        env={"ICS_BASELINE_ALLOW_LOOPBACK_HTTP": "1"},
-        timeout=1200,
-    )
+    result = run_live_build(sources_file, warehouse)
     return {
         "result": result,
         "warehouse": warehouse,

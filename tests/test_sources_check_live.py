@@ -12,12 +12,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from pipelines.registry import load_registry
 from tests.conftest import PROJECT_ROOT, run_cli
-from tests.http_fixtures import running
-from tests.publisher_mirror import PublisherMirror, mirror_registry
+from tests.publisher_mirror import PublisherMirror, serving
 
 # One source of each live kind and publisher layout: paged ArcGIS (35,672 rows), a landing page linking a hashed
 # CSV asset (33,755 rows), the Nomis API, a zip member, an R data file, and a workbook sheet under title rows.
@@ -34,15 +32,9 @@ WIDE = {"COLUMNS": "250"}
 
 @pytest.fixture(scope="module")
 def mirror(snapshot_dir, tmp_path_factory) -> Iterator[tuple[PublisherMirror, Path]]:
-    registry = load_registry(PROJECT_ROOT / "sources.yaml")
-    raw = yaml.safe_load((PROJECT_ROOT / "sources.yaml").read_text(encoding="utf-8"))
-    raw["sources"] = [entry for entry in raw["sources"] if entry["id"] in SOURCES]
     workdir = tmp_path_factory.mktemp("check_live")
-    with running(PublisherMirror()) as server:
-        live_raw = mirror_registry(raw, registry, server, snapshot_dir, workdir)
-        sources_file = workdir / "sources.yaml"
-        sources_file.write_text(yaml.safe_dump(live_raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        yield server, sources_file
+    with serving(PROJECT_ROOT / "sources.yaml", snapshot_dir, workdir, only=set(SOURCES)) as served:
+        yield served
 
 
 def _check(sources_file: Path, *extra: str):
