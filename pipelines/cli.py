@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -372,6 +373,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
         return EXIT_BLOCKED if missing else EXIT_OK
     policy = HttpPolicy(allowed_hosts=registry.allowed_hosts, allow_loopback_http=settings.allow_loopback_http)
     selected = [s for s in registry.sources if not args.source or s.id in args.source]
+    unknown = sorted(set(args.source or ()) - {s.id for s in registry.sources})
+    if unknown:
+        console.print(f"[red]no such source in {settings.sources_file}:[/red] {', '.join(unknown)}")
+        return EXIT_USAGE
+    if args.live:
+        # A dry run retries once, not three times: an unreachable publisher should not hold the table for minutes.
+        dry_run = dataclasses.replace(policy, attempts=2, connect_timeout=args.timeout)
+        return _check_live_layouts(console, selected, dry_run)
     with requests.Session() as session:
         results = [probe_source(source, policy, session, timeout=args.timeout) for source in selected]
     rows = [[r.source_id, "ok" if r.ok else "FAILED", f"{r.seconds:.1f}s", r.detail] for r in results]
@@ -379,6 +388,31 @@ def cmd_sources(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.ok]
     console.print(f"{len(results) - len(failed)} of {len(results)} endpoints answered")
     return EXIT_BLOCKED if failed or missing else EXIT_OK
+
+
+def _check_live_layouts(console, selected: list, policy) -> int:
+    """`sources check --live`: each source's live adapter fetches the start of what its publisher serves, which is
+    read with the registry's live layout; a changed layout is named with the column that no longer matches."""
+    import tempfile
+
+    from pipelines.fetch import Fetcher
+    from pipelines.operations import PREVIEW_BYTES, check_live_layout
+
+    with tempfile.TemporaryDirectory(prefix="ics-baseline-check-") as landing:
+        fetcher = Fetcher(Path(landing), "live", policy=policy, preview_bytes=PREVIEW_BYTES)
+        results = [check_live_layout(source, fetcher) for source in selected]
+    rows = [
+        [r.source_id, r.kind, r.publisher_format, "loads" if r.loads else "FAILED", f"{r.rows_read:,}", r.detail]
+        for r in results
+    ]
+    console.print(
+        _table("what a live build would load", ["source", "live kind", "format", "layout", "rows read", "detail"], rows)
+    )
+    failed = [r for r in results if not r.loads]
+    for result in failed:  # whole, unwrapped: the message names the source, file and column
+        console.print(f"FAILED {result.detail}", soft_wrap=True, markup=False)
+    console.print(f"{len(results) - len(failed)} of {len(results)} sources would load")
+    return EXIT_BLOCKED if failed else EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -522,6 +556,12 @@ def build_parser() -> argparse.ArgumentParser:
     sources.add_argument("--offline", action="store_true", help="check: validate only, do not contact publishers")
     sources.add_argument("--source", action="append", help="check: probe only this source (repeatable)")
     sources.add_argument("--timeout", type=float, default=15.0, help="check: seconds per probe (default 15)")
+    sources.add_argument(
+        "--live",
+        action="store_true",
+        help="check: fetch the start of each publisher's file (or its first page) through the live adapter and"
+        " read it with the registry's layout: format, sheet and required columns",
+    )
     sources.set_defaults(func=cmd_sources)
 
     diff = sub.add_parser("diff", help="what changed between two releases (ids, paths or 'latest')")

@@ -222,6 +222,7 @@ class Fetcher:
         policy: HttpPolicy | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        preview_bytes: int | None = None,
     ) -> None:
         if mode not in ("snapshot", "live"):
             raise ValueError(f"unknown fetch mode {mode!r}")
@@ -235,10 +236,13 @@ class Fetcher:
         self.policy = policy
         self.session = session or requests.Session()
         self._sleep = sleep
+        # A dry run (`sources check --live`) reads only the start of what publishers serve: line-based downloads
+        # stop after this many bytes at a line end, and paged APIs after their first page.
+        self.preview_bytes = preview_bytes
 
     def fetch(self, source: Source) -> FetchedArtefact:
         """Land `source`'s artefact (from the mirror or the publisher) and return its provenance."""
-        target = self.landing_dir / source.id / source.file_name
+        target = self.landing_dir / source.id / source.artefact_name(self.mode)
         retrieved_at = datetime.now(UTC)
         if self.mode == "snapshot":
             landed = self._from_mirror(source, target)
@@ -281,6 +285,7 @@ class Fetcher:
         *,
         check: Callable[[Iterator[bytes], str], Iterator[bytes]] | None = None,
         redact: Redactor = NO_SECRETS,
+        line_based: bool = False,
     ) -> Landed:
         """Stream `url` into `target` (temp file, then rename), with retries; `check` may inspect the chunks.
 
@@ -291,6 +296,8 @@ class Fetcher:
         def stream_to_target(response: requests.Response) -> Landed:
             describe = f"source {source_id} (url {response.url})"
             chunks = _http_chunks(response, describe)
+            if line_based and self.preview_bytes is not None:
+                chunks = _first_lines(chunks, self.preview_bytes)
             if check is not None:
                 chunks = check(chunks, describe)
             sha, size = _stream_into_place(chunks, target, self._live_policy.max_bytes, describe)
@@ -390,6 +397,18 @@ class Fetcher:
                 response.close()
             return
         raise FetchError(f"source {source_id}: more than {policy.max_redirects} redirects from {url}")
+
+
+def _first_lines(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    """The body up to the last line end within `limit` bytes (all of it if shorter): a preview of a text file."""
+    taken = bytearray()
+    for chunk in chunks:
+        taken += chunk
+        if len(taken) >= limit:
+            end = taken.rfind(b"\n", 0, limit)
+            yield bytes(taken[: end + 1] if end >= 0 else taken[:limit])
+            return
+    yield bytes(taken)
 
 
 def read_body(response: requests.Response, describe: str, max_bytes: int = MAX_IN_MEMORY_BYTES) -> bytes:

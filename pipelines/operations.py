@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import requests
 
-from pipelines.fetch import FetchError, HttpPolicy
+from pipelines.fetch import Fetcher, FetchError, HttpPolicy
 from pipelines.freshness import assess
 from pipelines.registry import Cadence, Registry, Source
 from pipelines.release import LATEST, latest_release
@@ -184,3 +184,39 @@ def run_query(database: Path, sql: str) -> tuple[list[str], list[tuple]]:
             return [], []
         columns = [d[0] for d in result.description]
         return columns, result.fetchall()
+
+
+PREVIEW_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class LayoutCheck:
+    """What `sources check --live` found for one source: would it load, and if not, why (naming the column)."""
+
+    source_id: str
+    kind: str
+    publisher_format: str
+    loads: bool
+    rows_read: int
+    detail: str
+    seconds: float
+
+
+def check_live_layout(source: Source, fetcher: Fetcher) -> LayoutCheck:
+    """Fetch the start of what the publisher serves (headers and first rows, or the first page) through the source's
+    live adapter and read it with the source's live layout: format, sheet, required columns by alias."""
+    from pipelines.readers import SourceFormatError, read_source
+
+    fmt = source.file_format("live")
+    describe = fmt.type + (f", sheet {fmt.sheet!r}" if fmt.sheet else "")
+    started = time.monotonic()
+    try:
+        artefact = fetcher.fetch(source)
+        table = read_source(source, artefact.path, "live")
+    except (FetchError, SourceFormatError) as exc:
+        return LayoutCheck(source.id, source.live.kind, describe, False, 0, str(exc), time.monotonic() - started)
+    missing_optional = [c for c, spec in source.columns.items() if not spec.required and table[c].isna().all()]
+    detail = f"{len(source.columns)} columns found by alias"
+    if missing_optional:
+        detail += f" (optional, absent: {', '.join(missing_optional)})"
+    return LayoutCheck(source.id, source.live.kind, describe, True, len(table), detail, time.monotonic() - started)

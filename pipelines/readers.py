@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.registry import Source
+from pipelines.registry import FileFormat, Source
 
 
 class SourceFormatError(ValueError):
@@ -42,24 +42,23 @@ def _refuse_html(source: Source, path: Path) -> None:
         raise SourceFormatError(source, path, "got an HTML page, not data (an error page served with status 200?)")
 
 
-def _decode(source: Source, path: Path) -> str:
+def _decode(source: Source, path: Path, fmt: FileFormat) -> str:
     data = path.read_bytes()
     try:
-        return data.decode(source.format.encoding)
+        return data.decode(fmt.encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         excerpt = data[max(exc.start - 20, 0) : exc.end + 20]
         raise SourceFormatError(
             source,
             path,
-            f"cannot decode as {source.format.encoding} at line {line} (byte {exc.start}, near {excerpt!r}): "
+            f"cannot decode as {fmt.encoding} at line {line} (byte {exc.start}, near {excerpt!r}): "
             "the publisher changed encoding? set format.encoding",
         ) from None
 
 
-def _read_csv(source: Source, path: Path) -> pd.DataFrame:
-    fmt = source.format
-    lines = _decode(source, path).splitlines()
+def _read_csv(source: Source, path: Path, fmt: FileFormat) -> pd.DataFrame:
+    lines = _decode(source, path, fmt).splitlines()
     rows = list(csv.reader(lines[fmt.header_row :], delimiter=fmt.delimiter))
     if not rows:
         raise SourceFormatError(source, path, "no rows")
@@ -82,13 +81,12 @@ def _read_csv(source: Source, path: Path) -> pd.DataFrame:
     return pd.DataFrame(body, columns=_dedupe(header), dtype="string")
 
 
-def _read_xlsx(source: Source, path: Path) -> pd.DataFrame:
-    fmt = source.format
+def _read_xlsx(source: Source, path: Path, fmt: FileFormat) -> pd.DataFrame:
     try:
-        grid = pd.read_excel(path, sheet_name=fmt.sheet, header=None, dtype=object, engine="openpyxl")
+        grid = pd.read_excel(path, sheet_name=fmt.sheet, header=None, dtype=object, engine="calamine")
     except ValueError as exc:
         raise SourceFormatError(source, path, f"cannot read sheet {fmt.sheet!r}: {exc}") from None
-    except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
+    except Exception as exc:  # calamine raises its own types for a corrupt or non-xlsx file
         raise SourceFormatError(source, path, f"not a readable xlsx workbook: {exc}") from None
     header_row = fmt.header_row
     if fmt.header_anchor:
@@ -97,7 +95,7 @@ def _read_xlsx(source: Source, path: Path) -> pd.DataFrame:
         if not matches:
             raise SourceFormatError(source, path, f"no header row containing {fmt.header_anchor!r} in {fmt.sheet}")
         header_row = int(matches[0])
-    header = ["" if pd.isna(v) else str(v) for v in grid.iloc[header_row]]
+    header = [_cell_text(v) or "" for v in grid.iloc[header_row]]
     body = grid.iloc[header_row + 1 + fmt.skip_rows_after_header :]
     frame = pd.DataFrame(body.to_numpy(), columns=_dedupe(header))
     return frame.map(_cell_text).astype("string")
@@ -111,9 +109,9 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _read_geojson(source: Source, path: Path) -> pd.DataFrame:
+def _read_geojson(source: Source, path: Path, fmt: FileFormat) -> pd.DataFrame:
     try:
-        doc = json.loads(_decode(source, path))
+        doc = json.loads(_decode(source, path, fmt))
     except json.JSONDecodeError as exc:
         raise SourceFormatError(source, path, f"not valid JSON: {exc}") from None
     if doc.get("type") != "FeatureCollection":
@@ -139,11 +137,37 @@ def _dedupe(header: list[str]) -> list[str]:
     return out
 
 
-READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "geojson": _read_geojson}
+def _read_rda(source: Source, path: Path, fmt: FileFormat) -> pd.DataFrame:
+    """An R data file (`.rda`, as R packages such as geographr publish their tables): one named data frame."""
+    import pyreadr  # here: only the live path of a few sources reads R data
+
+    try:
+        objects = pyreadr.read_r(str(path))
+    except Exception as exc:  # pyreadr raises its own types (and ValueError) for a corrupt or non-R file
+        raise SourceFormatError(source, path, f"not a readable R data file: {exc}") from None
+    if fmt.rda_object not in objects:
+        found = list(objects)
+        raise SourceFormatError(source, path, f"no data frame {fmt.rda_object!r} in the R data file; it holds {found}")
+    frame = objects[fmt.rda_object]
+    return pd.DataFrame({name: r_column_text(frame[name]) for name in frame.columns}, dtype="string")
 
 
-def _trim_footer(source: Source, path: Path, table: pd.DataFrame) -> pd.DataFrame:
-    rule = source.format.trim_footer
+def r_column_text(column: pd.Series) -> pd.Series:
+    """An R column as text, as R packages' data files are written out to CSV: a numeric column whose values are
+    all whole numbers as integers (years, counts), any other numeric column in Python's shortest round-trip
+    form (so 98.0 stays 98.0 beside 98.5), and everything else as its value's text."""
+    if column.dtype.kind != "f":
+        return column.astype(object).map(_cell_text)
+    values = column.dropna()
+    whole = bool(len(values)) and bool((values == values.round()).all())
+    return column.astype(object).map(lambda v: None if pd.isna(v) else str(int(v)) if whole else repr(float(v)))
+
+
+READERS = {"csv": _read_csv, "xlsx": _read_xlsx, "geojson": _read_geojson, "rda": _read_rda}
+
+
+def _trim_footer(source: Source, path: Path, table: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
+    rule = fmt.trim_footer
     if rule.column not in table.columns:
         raise SourceFormatError(source, path, "trim_footer names a column that is not declared", column=rule.column)
     is_data = table[rule.column].fillna("").str.fullmatch(rule.pattern)
@@ -153,10 +177,14 @@ def _trim_footer(source: Source, path: Path, table: pd.DataFrame) -> pd.DataFram
     return table.iloc[: last + 1].reset_index(drop=True)
 
 
-def read_source(source: Source, path: Path) -> pd.DataFrame:
-    """Read `path` as `source` and return text columns under their canonical names."""
+def read_source(source: Source, path: Path, mode: str = "snapshot") -> pd.DataFrame:
+    """Read `path` as `source` and return text columns under their canonical names.
+
+    `mode` is how the artefact was fetched: a live one is read in the publisher's layout (`live.serves`) where
+    that differs from the snapshot copy, and both give the same canonical table."""
     _refuse_html(source, path)
-    frame = READERS[source.format.type](source, path)
+    fmt = source.file_format(mode)
+    frame = READERS[fmt.type](source, path, fmt)
     by_norm: dict[str, str] = {}
     for col in frame.columns:
         by_norm.setdefault(_norm(col), col)
@@ -188,8 +216,8 @@ def read_source(source: Source, path: Path) -> pd.DataFrame:
     for col in table.columns:
         table[col] = table[col].str.strip().replace("", pd.NA)
     table = table[~table.isna().all(axis=1)].reset_index(drop=True)
-    if source.format.trim_footer is not None:
-        table = _trim_footer(source, path, table)
+    if fmt.trim_footer is not None:
+        table = _trim_footer(source, path, table, fmt)
     if table.empty:
         raise SourceFormatError(source, path, "no data rows")
     return table

@@ -72,12 +72,88 @@ def _require_no_query(url: str, why: str) -> str:
     return url
 
 
+class FooterRule(_Strict):
+    """Spreadsheets end with notes ("Back to contents", sources). Rows after the last row whose `column` matches
+    `pattern` are dropped; a non-matching row among the data is kept, so the GX checks still catch junk."""
+
+    column: str
+    pattern: str
+
+
+class FileFormat(_Strict):
+    """How to turn the artefact into rows. Header offsets drift between releases, so prefer `header_anchor`."""
+
+    type: Literal["csv", "xlsx", "geojson", "rda"]
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    sheet: str | None = None
+    header_row: int = Field(0, ge=0, description="0-based line (csv) or row (xlsx) holding the header")
+    header_anchor: str | None = Field(
+        None, description="xlsx: text of a header cell; the first row containing it is the header row"
+    )
+    skip_rows_after_header: int = Field(0, ge=0)
+    no_header: bool = Field(False, description="the file has no header row; columns are named by position 1..n")
+    trim_footer: FooterRule | None = Field(
+        None, description="drop the notes that follow the last data row (a data row matches the rule)"
+    )
+    rda_object: str | None = Field(None, description="rda: the name of the data frame in the R data file")
+
+    @model_validator(mode="after")
+    def _sheet_for_xlsx(self) -> FileFormat:
+        if self.type == "xlsx" and not self.sheet:
+            raise ValueError("xlsx sources must name a sheet")
+        if (self.type == "rda") != (self.rda_object is not None):
+            raise ValueError("rda_object names the data frame of an rda file, and only of one")
+        return self
+
+    @property
+    def suffix(self) -> str:
+        return {"csv": ".csv", "xlsx": ".xlsx", "geojson": ".geojson", "rda": ".rda"}[self.type]
+
+
+class PublisherLayout(_Strict):
+    """What the publisher serves at the live URL where the snapshot holds another layout (a third party's
+    conversion, a CSV saved from a workbook, shorter headers). A live build reads the publisher's file with
+    `format`, and finds each column by its aliases as always; `headers` names the publisher's own header of each
+    canonical column (one of its aliases), so the layout is stated, not guessed, and a mirror can reproduce it."""
+
+    format: FileFormat | None = Field(None, description="the publisher's file format; absent: the snapshot's")
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="canonical column -> the publisher's header (one of the column's aliases)"
+    )
+
+
+class LiveVerification(_Strict):
+    """Where what the publisher serves at the live URL was established ("Live readiness" in the README): the day it was
+    checked, the publisher's format (file type, sheet, header row, code columns, paging) and the stored pages,
+    documentation or code that show it. `checked_on` is empty for a source not verified, and `reason` then says
+    why. (Not `on`: YAML 1.1 reads that key as a boolean.)"""
+
+    checked_on: date | None = None
+    publisher_format: str
+    evidence: list[str] = Field(default_factory=list)
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _verified_or_reasoned(self) -> LiveVerification:
+        if self.checked_on is not None and not self.evidence:
+            raise ValueError("a verified live source names its evidence")
+        if self.checked_on is None and not self.reason:
+            raise ValueError("an unverified live source says why (reason)")
+        return self
+
+
 class _LiveBase(_Strict):
-    """What every live access has: the publisher URL, an optional landing page and notes."""
+    """What every live access has: the publisher URL, an optional landing page and notes, and the evidence of what
+    the publisher serves there."""
 
     url: str
     landing_page: str | None = None
     notes: str | None = None
+    verified: LiveVerification | None = None
+    serves: PublisherLayout | None = Field(
+        None, description="the publisher's layout where it differs from the snapshot copy; absent: the same file"
+    )
 
     @field_validator("url")
     @classmethod
@@ -125,6 +201,12 @@ class ArcGisFeatureServiceAccess(_LiveBase):
     )
     page_size: int = Field(1000, ge=1, le=10_000, description="resultRecordCount per request")
     where: str = "1=1"
+    out_fields: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] | None = Field(
+        None, description="the fields to return (default all)"
+    )
+    geometry: bool = Field(
+        False, description="land a GeoJSON FeatureCollection (WGS84) of the layer's features instead of a CSV"
+    )
 
     @field_validator("url")
     @classmethod
@@ -225,7 +307,34 @@ class GovUkAssetAccess(_LiveBase):
         return frozenset({self.host, urlsplit(self.landing_page).hostname or ""})
 
 
-LIVE_KINDS = ("http_file", "arcgis_feature_service", "fingertips_api", "nomis_api", "govuk_asset")
+class OnsCensusObservationsAccess(_LiveBase):
+    """ONS's Census 2021 API (`/v1/population-types/<type>/census-observations`): one observation per area and
+    category, pivoted by the adapter to one row per area, as ONS's custom-dataset CSV lays out after a pivot.
+
+    `url` is the endpoint without parameters; `area_type` and `dimension` are its query, and `area_label` the
+    label ONS's CSV gives the area columns ("<label> Code", "<label>")."""
+
+    kind: Literal["ons_census_observations"]
+    area_type: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    dimension: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    area_label: str
+
+    @field_validator("url")
+    @classmethod
+    def _observations_endpoint(cls, url: str) -> str:
+        if not re.search(r"/population-types/[A-Za-z0-9_-]+/census-observations$", urlsplit(url).path):
+            raise ValueError(f"url must be a /population-types/<type>/census-observations endpoint, got {url!r}")
+        return _require_no_query(url, "area_type and dimension are separate fields")
+
+
+LIVE_KINDS = (
+    "http_file",
+    "arcgis_feature_service",
+    "fingertips_api",
+    "nomis_api",
+    "govuk_asset",
+    "ons_census_observations",
+)
 
 
 def _live_kind(value: object) -> str | None:
@@ -240,7 +349,8 @@ LiveAccess = Annotated[
     | Annotated[ArcGisFeatureServiceAccess, Tag("arcgis_feature_service")]
     | Annotated[FingertipsApiAccess, Tag("fingertips_api")]
     | Annotated[NomisApiAccess, Tag("nomis_api")]
-    | Annotated[GovUkAssetAccess, Tag("govuk_asset")],
+    | Annotated[GovUkAssetAccess, Tag("govuk_asset")]
+    | Annotated[OnsCensusObservationsAccess, Tag("ons_census_observations")],
     Discriminator(
         _live_kind,
         custom_error_type="live_kind",
@@ -248,38 +358,6 @@ LiveAccess = Annotated[
     ),
 ]
 """How the publisher serves the artefact today; `kind` picks the live adapter (default `http_file`)."""
-
-
-class FooterRule(_Strict):
-    """Spreadsheets end with notes ("Back to contents", sources). Rows after the last row whose `column` matches
-    `pattern` are dropped; a non-matching row among the data is kept, so the GX checks still catch junk."""
-
-    column: str
-    pattern: str
-
-
-class FileFormat(_Strict):
-    """How to turn the artefact into rows. Header offsets drift between releases, so prefer `header_anchor`."""
-
-    type: Literal["csv", "xlsx", "geojson"]
-    encoding: str = "utf-8-sig"
-    delimiter: str = ","
-    sheet: str | None = None
-    header_row: int = Field(0, ge=0, description="0-based line (csv) or row (xlsx) holding the header")
-    header_anchor: str | None = Field(
-        None, description="xlsx: text of a header cell; the first row containing it is the header row"
-    )
-    skip_rows_after_header: int = Field(0, ge=0)
-    no_header: bool = Field(False, description="the file has no header row; columns are named by position 1..n")
-    trim_footer: FooterRule | None = Field(
-        None, description="drop the notes that follow the last data row (a data row matches the rule)"
-    )
-
-    @model_validator(mode="after")
-    def _sheet_for_xlsx(self) -> FileFormat:
-        if self.type == "xlsx" and not self.sheet:
-            raise ValueError("xlsx sources must name a sheet")
-        return self
 
 
 class ColumnSpec(_Strict):
@@ -355,9 +433,35 @@ class Source(_Strict):
             raise ValueError("release_interval_months is for irregular sources; the cadence gives the interval")
         return self
 
+    @model_validator(mode="after")
+    def _publisher_headers_are_aliases(self) -> Source:
+        # The live reader finds columns by alias only, so a publisher header that is not an alias could never be read.
+        serves = self.live.serves
+        for canonical, header in (serves.headers if serves else {}).items():
+            spec = self.columns.get(canonical)
+            if spec is None:
+                raise ValueError(f"live.serves.headers names {canonical!r}, which is not a declared column")
+            if header not in spec.aliases:
+                raise ValueError(f"live.serves.headers: {header!r} is not among the aliases of {canonical!r}")
+        return self
+
     @property
     def file_name(self) -> str:
         return Path(self.snapshot_path).name
+
+    def file_format(self, mode: str) -> FileFormat:
+        """How to read an artefact fetched in `mode`: a live one in the publisher's layout where it differs."""
+        serves = self.live.serves
+        if mode == "live" and serves is not None and serves.format is not None:
+            return serves.format
+        return self.format
+
+    def artefact_name(self, mode: str) -> str:
+        """The landed file's name: the snapshot's, with the suffix of the format it is read with."""
+        fmt = self.file_format(mode)
+        if fmt is self.format:
+            return self.file_name
+        return Path(self.snapshot_path).stem + fmt.suffix
 
     @property
     def raw_table(self) -> str:

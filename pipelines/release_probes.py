@@ -21,6 +21,7 @@ from pipelines.registry import (
     GovUkAssetAccess,
     HttpFileAccess,
     NomisApiAccess,
+    OnsCensusObservationsAccess,
     Source,
 )
 
@@ -132,4 +133,7 @@ def probe_live(fetcher: Fetcher, source: Source) -> Seen | None:
         return _fingertips(fetcher, source)
     if isinstance(access, NomisApiAccess):
         return _nomis(fetcher, source)
+    if isinstance(access, OnsCensusObservationsAccess):
+        # Census 2021 tables are published once; the API offers no cheap marker short of the whole answer.
+        return None
     raise ValueError(f"no release probe for live kind {access.kind!r}")

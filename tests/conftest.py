@@ -91,6 +91,20 @@ def build(built_warehouse: Path):
     con.close()
 
 
+def run_live_build(sources_file: Path, warehouse: Path, timeout: int = 1200) -> subprocess.CompletedProcess:
+    """`ics-baseline build --live` against a local server named in `sources_file` (loopback http allowed)."""
+    return run_cli(
+        "build",
+        "--live",
+        "--sources",
+        str(sources_file),
+        "--warehouse",
+        str(warehouse),
+        env={"ICS_BASELINE_ALLOW_LOOPBACK_HTTP": "1"},
+        timeout=timeout,
+    )
+
+
 def _build_warehouse(warehouse: Path, snapshot_dir: Path) -> Path:
     result = run_cli("build", "--snapshot", str(snapshot_dir), "--warehouse", str(warehouse))
     if result.returncode != 0:

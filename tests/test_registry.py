@@ -97,3 +97,28 @@ def test_malformed_yaml_is_a_clear_error(tmp_path):
     path.write_text("version: 1\nsources: [\n")
     with pytest.raises(RegistryError, match="not valid YAML"):
         load_registry(path)
+
+
+def test_a_publisher_header_must_be_one_of_the_columns_aliases(tmp_path):
+    # The live reader finds columns by alias only: a header stated in live.serves but not an alias could never load.
+    def mutate(doc):
+        _entry(doc, "mhclg_imd2025_lsoa21")["live"]["serves"]["headers"]["lsoa21_code"] = "LSOA 2021 code"
+
+    with pytest.raises(RegistryError, match=r"'LSOA 2021 code' is not among the aliases of 'lsoa21_code'"):
+        load_registry(_write_variant(tmp_path, mutate))
+
+
+def test_an_rda_layout_names_its_data_frame(tmp_path):
+    def mutate(doc):
+        _entry(doc, "ohid_trust22_icb22_catchment")["live"]["serves"]["format"] = {"type": "rda"}
+
+    with pytest.raises(RegistryError, match=r"source 'ohid_trust22_icb22_catchment', field live.*rda_object"):
+        load_registry(_write_variant(tmp_path, mutate))
+
+
+def test_a_live_artefact_is_read_in_the_publishers_layout_and_a_snapshot_one_in_the_snapshots():
+    source = load_registry(SOURCES_FILE).get("ons_sape2020_lsoa11")
+    assert source.file_format("snapshot").type == "csv" and source.artefact_name("snapshot").endswith(".csv")
+    live = source.file_format("live")
+    assert (live.type, live.sheet) == ("xlsx", "Mid-2020 Persons")
+    assert source.artefact_name("live") == "sape2020_lsoa11_single_year_of_age.xlsx"

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from pipelines.last_good import LAST_GOOD_DIR
-from tests.conftest import PROJECT_ROOT, run_cli
+from tests.conftest import PROJECT_ROOT, run_live_build
 from tests.http_fixtures import RecordingHTTPServer, running
 
 pytestmark = pytest.mark.e2e
@@ -90,16 +90,7 @@ def live_sources(publisher, tmp_path_factory) -> tuple[Path, dict[str, str]]:
 
 
 def _build(sources_file: Path, warehouse: Path):
-    return run_cli(
-        "build",
-        "--live",
-        "--sources",
-        str(sources_file),
-        "--warehouse",
-        str(warehouse),
-        env={"ICS_BASELINE_ALLOW_LOOPBACK_HTTP": "1"},
-        timeout=900,
-    )
+    return run_live_build(sources_file, warehouse, timeout=900)
 
 
 def _digest(root: Path) -> dict[str, str]:

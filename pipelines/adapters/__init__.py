@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines.adapters import arcgis, fingertips, govuk_asset, http_file, nomis
+from pipelines.adapters import arcgis, fingertips, govuk_asset, http_file, nomis, ons_census
 from pipelines.fetch import Fetcher, Landed
 from pipelines.registry import Source
 
@@ -22,6 +22,7 @@ ADAPTERS: dict[str, Adapter] = {
     "fingertips_api": fingertips.fetch,
     "nomis_api": nomis.fetch,
     "govuk_asset": govuk_asset.fetch,
+    "ons_census_observations": ons_census.fetch,
 }
 
 

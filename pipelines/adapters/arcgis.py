@@ -5,6 +5,10 @@ ordered by `order_by` so pages neither overlap nor skip). ArcGIS caps each respo
 maxRecordCount and reports failures as an error object with HTTP 200, so: the offset advances by the records
 actually received, an error object is an error, and the rows received must equal the count (silent truncation).
 The CSV header is the layer's field names (LSOA21CD, ICB24CD, ...), which the registry's column aliases list.
+
+With `geometry: true` (boundaries) the pages are asked for as GeoJSON in WGS84 and landed as one FeatureCollection:
+a single `f=geojson` request stops at maxRecordCount (2,000 on the ONS portal) with nothing but a flag to say so,
+which would silently drop most of the 7,264 MSOAs.
 """
 
 from __future__ import annotations
@@ -32,18 +36,20 @@ def fetch(fetcher: Fetcher, source: Source, target: Path) -> Landed:
     assert isinstance(access, ArcGisFeatureServiceAccess)
     query = {
         "where": access.where,
-        "outFields": "*",
-        "returnGeometry": "false",
+        "outFields": ",".join(access.out_fields) if access.out_fields else "*",
+        "returnGeometry": "true" if access.geometry else "false",
         "orderByFields": ",".join(access.order_by),
-        "f": "json",
+        "f": "geojson" if access.geometry else "json",
     }
+    if access.geometry:
+        query["outSR"] = "4326"
     query_url = f"{access.url}?{urlencode(query)}"
     count_url = f"{access.url}?{urlencode({'where': access.where, 'returnCountOnly': 'true', 'f': 'json'})}"
     expected = _record_count(_query(fetcher, source.id, count_url), source.id, count_url)
     describe = f"source {source.id} (url {query_url})"
-    sha, size = fetcher.land(
-        _csv_bytes(_pages(fetcher, source.id, access, query, expected), describe), target, describe
-    )
+    pages = _pages(fetcher, source.id, access, query, expected)
+    body = _geojson_bytes(pages) if access.geometry else _csv_bytes(pages, describe)
+    sha, size = fetcher.land(body, target, describe)
     log.info("source %s: %s records from %s", source.id, f"{expected:,}", access.url)
     return Landed(query_url, sha, size)
 
@@ -59,15 +65,21 @@ def _pages(
         features = page.get("features")
         if not isinstance(features, list):
             raise FetchError(f"source {source_id} (url {url}): the response has no 'features' list")
-        more = bool(page.get("exceededTransferLimit"))
+        # JSON pages flag truncation at the top level, GeoJSON pages under "properties".
+        more = bool(page.get("exceededTransferLimit") or (page.get("properties") or {}).get("exceededTransferLimit"))
         if not features:
             if received == 0:
                 raise FetchError(f"source {source_id} (url {url}): the layer returned no records")
             if more:
                 raise FetchError(f"source {source_id} (url {url}): empty page but exceededTransferLimit is set")
             break
-        yield _field_names(page, features), [_attributes(feature, source_id, url) for feature in features]
+        if access.geometry:
+            yield [], [_geojson_feature(feature, source_id, url) for feature in features]
+        else:
+            yield _field_names(page, features), [_attributes(feature, source_id, url) for feature in features]
         received += len(features)
+        if fetcher.preview_bytes is not None:  # a dry run: the first page shows the layer's fields
+            return
         # Bounds the loop: every page advances, and never past the count.
         if received > expected:
             raise FetchError(
@@ -96,6 +108,22 @@ def _csv_bytes(pages: Iterator[tuple[list[str], list[dict[str, Any]]]], describe
                 raise FetchError(f"{describe}: a record's fields {sorted(row)} differ from the layer's {header}")
             writer.writerow("" if row[name] is None else row[name] for name in header)
         yield buffer.getvalue().encode("utf-8")
+
+
+def _geojson_bytes(pages: Iterator[tuple[list[str], list[dict[str, Any]]]]) -> Iterator[bytes]:
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    for _, features in pages:
+        for feature in features:
+            yield (b"" if first else b",") + json.dumps(feature, separators=(",", ":")).encode("utf-8")
+            first = False
+    yield b"]}"
+
+
+def _geojson_feature(feature: Any, source_id: str, url: str) -> dict[str, Any]:
+    if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict) or "geometry" not in feature:
+        raise FetchError(f"source {source_id} (url {url}): a GeoJSON feature has no properties or geometry")
+    return feature
 
 
 def _field_names(page: dict[str, Any], features: list[Any]) -> list[str]:

@@ -41,4 +41,4 @@ def fetch(fetcher: Fetcher, source: Source, target: Path) -> Landed:
     def check(chunks: Iterable[bytes], describe: str) -> Iterator[bytes]:
         return checked_csv(chunks, describe, header_prefix=HEADER_PREFIX, on_complete=require_rows)
 
-    return fetcher.download(source.id, url, target, check=check)
+    return fetcher.download(source.id, url, target, check=check, line_based=True)

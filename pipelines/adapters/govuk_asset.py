@@ -29,7 +29,7 @@ def fetch(fetcher: Fetcher, source: Source, target: Path) -> Landed:
     asset_url = find_asset(source.id, page_url, body.decode("utf-8", errors="replace"), access.asset_pattern)
     if asset_url != access.url:
         log.info("source %s: the landing page now links %s (sources.yaml has %s)", source.id, asset_url, access.url)
-    return fetcher.download(source.id, asset_url, target)
+    return fetcher.download(source.id, asset_url, target, line_based=source.file_format("live").type == "csv")
 
 
 def find_asset(source_id: str, page_url: str, html: str, pattern: str) -> str:

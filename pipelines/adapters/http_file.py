@@ -17,7 +17,7 @@ def fetch(fetcher: Fetcher, source: Source, target: Path) -> Landed:
     access = source.live
     member = access.archive_member if isinstance(access, HttpFileAccess) else None
     if member is None:
-        return fetcher.download(source.id, access.url, target)
+        return fetcher.download(source.id, access.url, target, line_based=source.file_format("live").type == "csv")
     archive = target.with_name(f".{target.name}.zip")
     try:
         landed = fetcher.download(source.id, access.url, archive)

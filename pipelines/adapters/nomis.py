@@ -57,4 +57,4 @@ def fetch(fetcher: Fetcher, source: Source, target: Path) -> Landed:
     def check(chunks: Iterable[bytes], describe: str) -> Iterator[bytes]:
         return checked_csv(chunks, describe, on_complete=within_cap)
 
-    return fetcher.download(source.id, url, target, check=check, redact=redact)
+    return fetcher.download(source.id, url, target, check=check, redact=redact, line_based=True)

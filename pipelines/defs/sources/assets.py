@@ -81,7 +81,7 @@ def build_raw_asset(source: Source, settings: Settings, registry: Registry) -> d
                 f"{source.id}: publisher unavailable, using the last published artefact retrieved "
                 f"{artefact.retrieved_at.isoformat()} ({stale_reason})"
             )
-        frame = read_source(source, artefact.path)
+        frame = read_source(source, artefact.path, artefact.mode)
         with connect(settings.build_database) as con:
             load_raw_table(con, source.raw_table, frame, artefact, stale_reason=stale_reason)
         context.log.info(f"{source.id}: {len(frame):,} rows from {artefact.fetched_from}")
