@@ -90,6 +90,8 @@ def _write_future_vintage(snapshot_dir: Path, root: Path) -> tuple[Path, Path, P
 
     sources = yaml.safe_load((PROJECT_ROOT / "sources.yaml").read_text(encoding="utf-8"))
     template = next(s for s in sources["sources"] if s["id"] == "derived_lsoa21_icb26_lookup")
+    # A synthetic file has no publisher's layout of its own (the template's live.serves names ICB26 columns).
+    template = {**template, "live": {k: v for k, v in template["live"].items() if k != "serves"}}
     sources["sources"] += [
         {
             **{k: template[k] for k in ("publisher", "licence", "domain", "cadence", "live", "format")},
