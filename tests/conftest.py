@@ -118,7 +118,6 @@ def _build_warehouse(warehouse: Path, snapshot_dir: Path) -> Path:
 # build (the future vintage and the custom areas, tests/test_custom_areas_e2e.py) needs no session build; then the
 # long rebuilds start, so the two workers finish together instead of one waiting on a long module started last.
 REBUILDING_MODULES = [
-    "test_stale_sources_e2e.py",
     "test_custom_areas_e2e.py",
     "test_live_publisher_mirror.py",
     "test_incremental_e2e.py",

@@ -1,4 +1,10 @@
-"""A publisher outage in a real live build: the others still publish, the unavailable source is marked stale.
+"""Fault trial (bench/fault_publisher_outage.py runs it): a publisher outage in a real live build; the others still
+publish, the unavailable source is marked stale.
+
+A long fault trial (two live builds, one of them full, about 5 minutes alone), so it lives in bench/ and not in the
+suite; the suite keeps the same behaviour at the asset level (tests/test_unattended.py: fallback on the last
+published artefact, failure without one, bad data never falling back) and the full live build
+(tests/test_live_publisher_mirror.py).
 
 Every source is served over http from the snapshot by a local server (ICS_BASELINE_ALLOW_LOOPBACK_HTTP=1), and
 the real CLI runs builds on a copy of the session's built warehouse (all sources up: published, each artefact
