@@ -95,13 +95,13 @@ def _read_xlsx(source: Source, path: Path, fmt: FileFormat) -> pd.DataFrame:
         if not matches:
             raise SourceFormatError(source, path, f"no header row containing {fmt.header_anchor!r} in {fmt.sheet}")
         header_row = int(matches[0])
-    header = [_cell_text(v) or "" for v in grid.iloc[header_row]]
+    header = [cell_text(v) or "" for v in grid.iloc[header_row]]
     body = grid.iloc[header_row + 1 + fmt.skip_rows_after_header :]
     frame = pd.DataFrame(body.to_numpy(), columns=_dedupe(header))
-    return frame.map(_cell_text).astype("string")
+    return frame.map(cell_text).astype("string")
 
 
-def _cell_text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -157,7 +157,7 @@ def r_column_text(column: pd.Series) -> pd.Series:
     all whole numbers as integers (years, counts), any other numeric column in Python's shortest round-trip
     form (so 98.0 stays 98.0 beside 98.5), and everything else as its value's text."""
     if column.dtype.kind != "f":
-        return column.astype(object).map(_cell_text)
+        return column.astype(object).map(cell_text)
     values = column.dropna()
     whole = bool(len(values)) and bool((values == values.round()).all())
     return column.astype(object).map(lambda v: None if pd.isna(v) else str(int(v)) if whole else repr(float(v)))

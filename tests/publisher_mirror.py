@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import pandas as pd
 import yaml
 
-from pipelines.readers import r_column_text, read_source
+from pipelines.readers import cell_text, r_column_text, read_source
 from pipelines.registry import (
     ArcGisFeatureServiceAccess,
     FingertipsApiAccess,
@@ -185,14 +184,8 @@ def _numbers_if_lossless(column: pd.Series, as_text) -> pd.Series:
 
 
 def _cell_by_cell(numbers: pd.Series) -> pd.Series:
-    """How a workbook's numeric cells read back: each whole number as an integer (pipelines.readers._cell_text)."""
-    return numbers.astype(object).map(lambda v: None if pd.isna(v) else _number_text(v))
-
-
-def _number_text(number: float) -> str:
-    if math.isfinite(number) and number.is_integer():
-        return str(int(number))
-    return str(number)
+    """How a workbook's numeric cells read back: cell by cell, as the xlsx reader renders them."""
+    return numbers.astype(object).map(cell_text)
 
 
 def publisher_file(source: Source, snapshot_dir: Path, workdir: Path) -> Path:
